@@ -1,0 +1,81 @@
+"""One error base; each stage raises its own subclass with the paper it was working on.
+
+The CLI catches `PipelineError` once, prints `Error: <message>` on one line and exits with
+`exit_code`, so a cron job can tell a bad invocation (2) from a failed run (1).
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_LOCKED = 3
+
+
+class PipelineError(Exception):
+    """Base of every error paperlist reports to a user."""
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str, *, paper_id: str | None = None) -> None:
+        self.paper_id = paper_id
+        self.message = message
+        super().__init__(f"{paper_id}: {message}" if paper_id else message)
+
+
+class UsageError(PipelineError):
+    """The command line asked for something malformed (a bad id, a missing file)."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(PipelineError):
+    """config.yaml is missing, malformed, or names an unknown setting."""
+
+    exit_code = EXIT_USAGE
+
+
+class ModelNotConfiguredError(ConfigError):
+    """No model endpoint and no key: nothing to send a prompt to."""
+
+
+class FetchError(PipelineError):
+    """arXiv metadata or a PDF could not be fetched."""
+
+
+class PaperNotFoundError(FetchError):
+    """arXiv answered, but does not know the id."""
+
+
+class ExtractError(PipelineError):
+    """A PDF could not be read into text."""
+
+
+class SummarizeError(PipelineError):
+    """The model endpoint failed or never produced a valid summary."""
+
+
+class ModelPreflightError(SummarizeError):
+    """The configured model cannot follow the summary format; the run stops before spending."""
+
+    exit_code = EXIT_USAGE
+
+
+class StoreError(PipelineError):
+    """The state database is unusable or a record is missing."""
+
+
+class LockedError(PipelineError):
+    """Another paperlist run holds the lock."""
+
+    exit_code = EXIT_LOCKED
+
+
+class ReviewError(PipelineError):
+    """A review action does not apply to the draft's current state."""
+
+    exit_code = EXIT_USAGE
+
+
+class PublishError(PipelineError):
+    """The monthly list or README could not be written."""

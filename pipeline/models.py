@@ -1,0 +1,239 @@
+"""The small records that flow between stages.
+
+Records built by paperlist itself are frozen dataclasses; `Summary`, which arrives from a
+model as JSON, is a pydantic model so that it is validated at the border.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from .errors import UsageError
+
+_NEW_ID = re.compile(r"^(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<v>[1-9]\d*))?$")
+_OLD_ID = re.compile(
+    r"^(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Z]{2})?/(?P<yymm>\d{4})(?P<num>\d{3})"
+    r"(?:v(?P<v>[1-9]\d*))?$"
+)
+_URL_PREFIX = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/", re.I)
+_ID_EXAMPLES = "2404.07965, 2404.07965v2, arXiv:2404.07965, https://arxiv.org/abs/2404.07965"
+
+
+@dataclass(frozen=True, order=True)
+class ArxivId:
+    """An arXiv identifier split into its stable part and an optional version."""
+
+    base: str
+    version: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> ArxivId:
+        """Accept every form an editor pastes: bare, versioned, `arXiv:` prefix, abs/pdf URLs."""
+        raw = text.strip()
+        candidate = _URL_PREFIX.sub("", raw)
+        if candidate != raw:
+            candidate = candidate.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+            candidate = re.sub(r"\.pdf$", "", candidate, flags=re.I)
+        elif candidate[:6].lower() == "arxiv:":
+            candidate = candidate[6:].strip()
+        for pattern in (_NEW_ID, _OLD_ID):
+            match = pattern.match(candidate)
+            if match:
+                break
+        else:
+            raise UsageError(f"{text!r} is not an arXiv id (expected e.g. {_ID_EXAMPLES} or "
+                             "hep-th/9901001)")
+        month = int(match["yymm"][2:])
+        if not 1 <= month <= 12:
+            raise UsageError(f"{text!r} is not an arXiv id: month {match['yymm'][2:]} does not "
+                             "exist")
+        if pattern is _NEW_ID:
+            five_digits = int(match["yymm"]) >= 1501
+            if five_digits != (len(match["num"]) == 5):
+                width = "five" if five_digits else "four"
+                raise UsageError(f"{text!r} is not an arXiv id: ids from {match['yymm']} have "
+                                 f"{width} digits after the dot")
+        version = int(match["v"]) if match["v"] else None
+        base = candidate[: match.start("v") - 1] if version else candidate
+        return cls(base=base, version=version)
+
+    @property
+    def versioned(self) -> str:
+        return f"{self.base}v{self.version}" if self.version else self.base
+
+    def __str__(self) -> str:
+        return self.versioned
+
+
+def split_versioned(entry_id: str) -> ArxivId:
+    """Turn the `<id>` of an export-API entry (an abs URL) into an id."""
+    return ArxivId.parse(entry_id.replace("http://", "https://"))
+
+
+@dataclass(frozen=True)
+class Paper:
+    """An arXiv paper's metadata, as the export API describes it."""
+
+    id: str
+    version: int
+    title: str
+    abstract: str
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    primary_category: str = ""
+    published: datetime | None = None
+    updated: datetime | None = None
+    comment: str = ""
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.id}v{self.version}"
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.id}"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A stretch of a paper's text under one heading, classified by what it holds."""
+
+    kind: str  # abstract, introduction, related, method, experiments, conclusion, references,
+    # appendix, front (before the abstract) or other
+    heading: str
+    text: str
+    page: int  # 1-based page where the section starts
+
+
+@dataclass(frozen=True)
+class Extract:
+    """A PDF's cleaned text: per page for quoting, and split into sections for the prompt."""
+
+    source: str
+    pages: tuple[str, ...]
+    sections: tuple[Section, ...]
+    title: str = ""
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.pages)
+
+    def section(self, kind: str) -> Section | None:
+        return next((s for s in self.sections if s.kind == kind), None)
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """The part of a paper that is sent to the model, with what it costs."""
+
+    text: str
+    tokens: int
+    full_tokens: int
+    sections: tuple[str, ...] = ()
+
+
+class Summary(BaseModel):
+    """The fields of a digest entry, as the model must return them."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    keypoints: list[str] = Field(
+        min_length=3, max_length=6,
+        description="3 to 6 short noun phrases naming the paper's key ideas (not the title)",
+    )
+    objective: str = Field(
+        min_length=20, description="One to three sentences: the problem and the paper's goal"
+    )
+    method: list[str] = Field(
+        min_length=1, max_length=6,
+        description="How the paper does it: one paragraph, or 2 to 5 short bullet points",
+    )
+    metric: str = Field(
+        min_length=10,
+        description="How it is evaluated and the headline numbers (benchmarks, gains, speed)",
+    )
+    results: str | None = Field(default=None, description="Main findings, or null")
+    limitation: str | None = Field(default=None, description="A stated limitation, or null")
+    section: str = Field(description="The digest section this paper belongs to")
+
+    @field_validator("keypoints")
+    @classmethod
+    def _clean_keypoints(cls, value: list[str]) -> list[str]:
+        cleaned = [k.strip().strip(";,").strip() for k in value]
+        if any(not k for k in cleaned):
+            raise ValueError("keypoints must not be empty")
+        too_long = [k for k in cleaned if len(k.split()) > 10]
+        if too_long:
+            raise ValueError(f"keypoints must be short phrases (at most 10 words): {too_long[0]!r}")
+        return cleaned
+
+    @field_validator("method")
+    @classmethod
+    def _clean_method(cls, value: list[str]) -> list[str]:
+        cleaned = [m.strip().lstrip("-*• ").strip() for m in value]
+        if any(not m for m in cleaned):
+            raise ValueError("method items must not be empty")
+        return cleaned
+
+    @field_validator("results", "limitation")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("section")
+    @classmethod
+    def _known_section(cls, value: str, info: ValidationInfo) -> str:
+        sections: list[str] | None = (info.context or {}).get("sections")
+        if sections is None:
+            return value
+        for name in sections:
+            if name.casefold() == value.casefold():
+                return name
+        raise ValueError(f"section must be one of {', '.join(sections)}; got {value!r}")
+
+
+def summary_schema(sections: list[str]) -> dict[str, Any]:
+    """The JSON schema sent to the endpoint: strict, every key required, sections enumerated."""
+    schema = Summary.model_json_schema()
+    props = schema["properties"]
+    props["section"]["enum"] = list(sections)
+    for prop in props.values():
+        prop.pop("title", None)
+        prop.pop("default", None)
+    schema.pop("title", None)
+    schema.pop("description", None)
+    schema["required"] = list(props)
+    schema["additionalProperties"] = False
+    return schema
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one summary cost, recorded beside it."""
+
+    model: str
+    prompt: str
+    prompt_version: str
+    prompt_tokens: int
+    completion_tokens: int
+    latency_s: float
+    response_format: str
+    attempts: int = 1
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A model's summary of a paper together with what produced it."""
+
+    summary: Summary
+    usage: Usage
+    extras: dict[str, Any] = field(default_factory=dict)
