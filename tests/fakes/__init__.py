@@ -1,0 +1,47 @@
+"""Fake arXiv and chat-completions servers on 127.0.0.1 for the test suite.
+
+`tests/conftest.py` puts `tests/` on sys.path, so tests write `from fakes import FakeArxiv`.
+"""
+
+from .arxiv_api import FakeArxiv, FakePaper, QueryError, parse_query, sample_papers, split_id
+from .chat_api import Completion, FakeChat, chat_error, default_summary, requested_sections
+from .http import (
+    FakeResponse,
+    FakeServer,
+    Logged,
+    Mutate,
+    cut_off,
+    garbage,
+    html_page,
+    rate_limited,
+    server_error,
+    slow,
+    truncated,
+    unavailable,
+)
+
+__all__ = [
+    "Completion",
+    "FakeArxiv",
+    "FakeChat",
+    "FakePaper",
+    "FakeResponse",
+    "FakeServer",
+    "Logged",
+    "Mutate",
+    "QueryError",
+    "chat_error",
+    "cut_off",
+    "default_summary",
+    "garbage",
+    "html_page",
+    "parse_query",
+    "rate_limited",
+    "requested_sections",
+    "sample_papers",
+    "server_error",
+    "slow",
+    "split_id",
+    "truncated",
+    "unavailable",
+]
