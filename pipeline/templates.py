@@ -53,3 +53,13 @@ def render(name: str, root: Path | None = None, **context: Any) -> Rendered:
     source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
     version = hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
     return Rendered(text=template.render(**context), name=name, version=version)
+
+
+def version_of(names: tuple[str, ...], root: Path | None = None) -> str:
+    """One version for a set of templates that together make a prompt."""
+    env = _environment(tuple(template_dirs(root)))
+    digest = hashlib.sha256()
+    for name in names:
+        source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        digest.update(source.encode("utf-8"))
+    return digest.hexdigest()[:12]

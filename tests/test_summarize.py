@@ -1,0 +1,225 @@
+"""The model client against a real HTTP fake: formats, fallbacks, repairs, retries, usage."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fakes import Completion, FakeChat, FakeResponse, chat_error, default_summary
+
+from pipeline.config import ModelSettings
+from pipeline.errors import ConfigError, SummarizeError
+from pipeline.summarize import (
+    ChatModel,
+    InvalidAnswerError,
+    SectionChoice,
+    SummaryRequest,
+    parse_summary,
+    prompt_version,
+)
+
+SECTIONS = (SectionChoice("LLM", "large language model"), SectionChoice("Diffusion"))
+REQUEST = SummaryRequest(title="TransformerFAM: Feedback attention is working memory",
+                         text="## Abstract\nWe propose FAM. It improves accuracy by 12.5%.",
+                         sections=SECTIONS, paper_id="2404.09173")
+ModelFactory = Callable[..., ChatModel]
+
+
+@pytest.fixture
+def make_model(chat_api: FakeChat) -> ModelFactory:
+    def build(known_format: str | None = None, **settings: Any) -> ChatModel:
+        values = {"name": "fake-model", "max_retries": 0, "timeout": 10, **settings}
+        return ChatModel(ModelSettings.model_validate(values), base_url=chat_api.base_url,
+                         api_key="test-key", known_format=known_format)
+
+    return build
+
+
+def valid(section: str = "LLM", **change: Any) -> dict[str, Any]:
+    return {"keypoints": ["Feedback attention", "Working memory", "Long context"],
+            "objective": "Let Transformers process indefinitely long inputs.",
+            "method": ["Attend to the network's own latent representations."],
+            "metric": "Improves accuracy by 12.5% on long-context tasks.",
+            "results": None, "limitation": None, "section": section, **change}
+
+
+def test_json_schema_request_and_recorded_usage(chat_api: FakeChat,
+                                                make_model: ModelFactory) -> None:
+    chat_api.reply(Completion(valid(), prompt_tokens=900, completion_tokens=120))
+    draft = make_model(max_output_tokens=700, temperature=0.1).summarize(REQUEST)
+    assert draft.summary.metric == "Improves accuracy by 12.5% on long-context tasks."
+    body = chat_api.requests[0]
+    assert body["model"] == "fake-model"
+    assert body["max_tokens"] == 700
+    assert body["temperature"] == 0.1
+    fmt = body["response_format"]
+    assert fmt["type"] == "json_schema"
+    assert fmt["json_schema"]["strict"] is True
+    assert fmt["json_schema"]["schema"]["properties"]["section"]["enum"] == ["LLM", "Diffusion"]
+    system, user = body["messages"]
+    assert "  - LLM (large language model)\n  - Diffusion\n" in system["content"]
+    assert "Answer with one JSON object" not in system["content"]
+    assert user["content"].startswith("Title: TransformerFAM: Feedback attention is working "
+                                      "memory\narXiv: 2404.09173\n\n## Abstract\n")
+    usage = draft.usage
+    assert (usage.model, usage.prompt, usage.response_format) == ("fake-model", "summarize",
+                                                                  "json_schema")
+    assert (usage.prompt_tokens, usage.completion_tokens, usage.attempts) == (900, 120, 1)
+    assert usage.prompt_version == prompt_version() and len(usage.prompt_version) == 12
+    assert usage.latency_s >= 0
+
+
+def test_falls_back_to_json_object_with_schema_and_remembers(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    chat_api.accepts = {"json_object", "text"}
+    model = make_model()
+    model.summarize(REQUEST)
+    model.summarize(REQUEST)
+    kinds = [(r.get("response_format") or {}).get("type") for r in chat_api.requests]
+    assert kinds == ["json_schema", "json_object", "json_object"]
+    assert chat_api.requests[1]["response_format"]["schema"]["additionalProperties"] is False
+    assert model.learned_format == "json_object_schema"
+
+
+def test_falls_back_to_plain_text_with_fenced_json(chat_api: FakeChat,
+                                                   make_model: ModelFactory) -> None:
+    chat_api.accepts = {"text"}
+    chat_api.reply("Sure! Here it is:\n```json\n" + json.dumps(valid("Diffusion")) + "\n```\n")
+    model = make_model()
+    draft = model.summarize(REQUEST)
+    assert draft.summary.section == "Diffusion"
+    assert draft.usage.response_format == "text"
+    assert model.learned_format == "text"
+    assert [r.get("response_format") for r in chat_api.requests][-1] is None
+    assert "Answer with one JSON object" in chat_api.requests[-1]["messages"][0]["content"]
+
+
+def test_a_known_format_is_used_without_probing(chat_api: FakeChat,
+                                                make_model: ModelFactory) -> None:
+    make_model(known_format="json_object").summarize(REQUEST)
+    assert chat_api.requests[0]["response_format"] == {"type": "json_object"}
+    assert chat_api.calls == 1
+
+
+def test_every_format_rejected_is_one_error(chat_api: FakeChat,
+                                            make_model: ModelFactory) -> None:
+    chat_api.accepts = set()
+    with pytest.raises(SummarizeError) as caught:
+        make_model().summarize(REQUEST)
+    assert str(caught.value) == ("2404.09173: the endpoint rejected every response format: "
+                                 "response_format json_schema is not supported")
+    assert chat_api.calls == 4
+
+
+def test_invalid_answer_is_asked_again_with_the_error(chat_api: FakeChat,
+                                                      make_model: ModelFactory) -> None:
+    chat_api.reply(valid(keypoints=["only one"]), Completion(valid(), completion_tokens=50))
+    draft = make_model().summarize(REQUEST)
+    assert draft.usage.attempts == 2
+    retry = chat_api.requests[1]["messages"]
+    assert retry[2]["role"] == "assistant"
+    assert json.loads(retry[2]["content"])["keypoints"] == ["only one"]
+    assert retry[3] == {"role": "user", "content": (
+        "Your answer could not be used: keypoints: List should have at least 3 items after "
+        "validation, not 1\nAnswer again with the corrected JSON object only.\n")}
+
+
+def test_truncated_answer_is_asked_again(chat_api: FakeChat, make_model: ModelFactory) -> None:
+    chat_api.reply(Completion('{"keypoints": ["Feedback', finish_reason="length"), valid())
+    draft = make_model().summarize(REQUEST)
+    assert draft.usage.attempts == 2
+    assert "cut off at the output limit" in chat_api.requests[1]["messages"][-1]["content"]
+
+
+def test_garbage_every_time_gives_up_after_the_repairs(chat_api: FakeChat,
+                                                       make_model: ModelFactory) -> None:
+    chat_api.reply("no json here", "{not json", ["a", "list"])
+    with pytest.raises(SummarizeError) as caught:
+        make_model(repair_attempts=2).summarize(REQUEST)
+    assert str(caught.value) == ("2404.09173: the model gave no valid summary in 3 attempts: "
+                                 "the answer holds no JSON object")
+    assert chat_api.calls == 3
+
+
+def test_429_is_retried_by_the_client_not_twice_over(chat_api: FakeChat,
+                                                     make_model: ModelFactory) -> None:
+    chat_api.reply(chat_error(429, "Rate limit reached", retry_after=1), valid())
+    draft = make_model(max_retries=2).summarize(REQUEST)
+    assert draft.usage.attempts == 1
+    assert chat_api.calls == 2
+    assert chat_api.intervals("completion")[0] >= 0.9
+
+
+def test_persistent_503_fails_after_the_clients_retries(chat_api: FakeChat,
+                                                        make_model: ModelFactory) -> None:
+    chat_api.reply(*[chat_error(503, "overloaded", type="server_error", retry_after=0)] * 5)
+    with pytest.raises(SummarizeError) as caught:
+        make_model(max_retries=2).summarize(REQUEST)
+    assert str(caught.value) == "2404.09173: the model endpoint answered HTTP 503: overloaded"
+    assert chat_api.calls == 3
+
+
+def test_wrong_key_and_model_are_configuration_errors(chat_api: FakeChat,
+                                                      make_model: ModelFactory) -> None:
+    chat_api.api_key = "the-right-key"
+    with pytest.raises(ConfigError) as caught:
+        make_model().summarize(REQUEST)
+    assert str(caught.value) == (f"the model endpoint {chat_api.base_url} refused the API key "
+                                 "(HTTP 401); check $OPENAI_API_KEY")
+    chat_api.api_key = None
+    chat_api.reply(chat_error(404, "The model `nope` does not exist", code="model_not_found"))
+    with pytest.raises(ConfigError, match="has no model 'fake-model' \\(HTTP 404\\)"):
+        make_model().summarize(REQUEST)
+
+
+def test_slow_answer_times_out(chat_api: FakeChat, make_model: ModelFactory) -> None:
+    chat_api.latency = 3
+    with pytest.raises(SummarizeError) as caught:
+        make_model(timeout=0.5).summarize(REQUEST)
+    assert str(caught.value) == "2404.09173: the model did not answer within 0.5 s"
+
+
+def test_non_json_http_body_is_an_error(chat_api: FakeChat, make_model: ModelFactory) -> None:
+    chat_api.reply(FakeResponse(200, b"<html>proxy error</html>",
+                                {"Content-Type": "text/html"}))
+    with pytest.raises(SummarizeError) as caught:
+        make_model().summarize(REQUEST)
+    assert str(caught.value) == ("2404.09173: the model endpoint answered with something that "
+                                 "is not a chat completion: '<html>proxy error</html>'")
+
+
+def test_unreachable_endpoint(make_model: ModelFactory) -> None:
+    model = ChatModel(ModelSettings(name="m", max_retries=0, timeout=2),
+                      base_url="http://127.0.0.1:9/v1", api_key="k")
+    with pytest.raises(SummarizeError) as caught:
+        model.summarize(REQUEST)
+    assert str(caught.value) == ("2404.09173: cannot reach the model endpoint "
+                                 "http://127.0.0.1:9/v1")
+
+
+def test_the_default_fake_summary_is_valid(chat_api: FakeChat, make_model: ModelFactory) -> None:
+    draft = make_model().summarize(REQUEST)
+    assert draft.summary.section == "LLM"
+    assert default_summary(chat_api.requests[0])["section"] == "LLM"
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("", "the answer was empty"),
+        ("I cannot help with that.", "the answer holds no JSON object"),
+        ('{"keypoints": [}', "the JSON is malformed: Expecting value (char 15)"),
+        ('```json\n{"objective": "x"}\n```', "keypoints: Field required"),
+    ],
+)
+def test_parse_summary_problems(content: str, problem: str) -> None:
+    with pytest.raises(InvalidAnswerError) as caught:
+        parse_summary(content, ["LLM"])
+    assert str(caught.value).startswith(problem)
+
+
+def test_parse_summary_takes_the_json_out_of_prose() -> None:
+    text = "Here you go: " + json.dumps(valid()) + " Hope this helps."
+    assert parse_summary(text, ["LLM"]).section == "LLM"
