@@ -118,6 +118,7 @@ class Extract:
     pages: tuple[str, ...]
     sections: tuple[Section, ...]
     title: str = ""
+    warnings: int = 0  # pypdf's warnings while reading (logged at DEBUG, never printed)
 
     @property
     def page_count(self) -> int:

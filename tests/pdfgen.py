@@ -12,10 +12,17 @@ def _escape(text: str) -> bytes:
     return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
-def _content(lines: list[str], font_size: float, stamp: str | None) -> bytes:
+def _content(
+    lines: list[str], font_size: float, stamp: str | None, sizes: dict[int, float] | None = None
+) -> bytes:
     leading = font_size * 1.25
     ops = [b"BT", b"/F1 %.1f Tf" % font_size, b"%.1f TL" % leading, b"72 760 Td"]
-    for line in lines:
+    current = font_size
+    for number, line in enumerate(lines):
+        size = (sizes or {}).get(number, font_size)
+        if size != current:
+            ops.append(b"/F1 %.1f Tf %.1f TL" % (size, size * 1.25))
+            current = size
         ops.append(b"(" + _escape(line) + b") Tj T*")
     ops.append(b"ET")
     if stamp:
@@ -29,8 +36,13 @@ def make_pdf(
     title: str | None = None,
     font_size: float = 10,
     stamp: str | None = None,
+    sizes: dict[int, float] | None = None,
 ) -> bytes:
-    """Build a PDF whose page i shows the lines of pages[i], top to bottom."""
+    """Build a PDF whose page i shows the lines of pages[i], top to bottom.
+
+    `sizes` sets the font size of some lines of the first page, by line index (a title set
+    larger than the text, as on a real paper's first page).
+    """
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -42,7 +54,8 @@ def make_pdf(
     font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
     kids = []
     for number, lines in enumerate(pages):
-        stream = _content(lines, font_size, stamp if number == 0 else None)
+        stream = _content(lines, font_size, stamp if number == 0 else None,
+                          sizes if number == 0 else None)
         content = add(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
         kids.append(add(
             b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] " % pages_id
