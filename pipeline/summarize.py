@@ -54,6 +54,7 @@ class SummaryRequest:
     sections: tuple[SectionChoice, ...]
     paper_id: str | None = None
     language: str = "English"
+    suggested_section: str | None = None  # the topic whose keywords found the paper
 
     @property
     def section_names(self) -> list[str]:
@@ -208,7 +209,8 @@ class ChatModel:
             system = render("summarize_system.j2", self.root, language=request.language,
                             sections=request.sections, schema_enforced=fmt != "text")
             user = render("summarize_user.j2", self.root, title=request.title,
-                          paper_id=request.paper_id, text=request.text)
+                          paper_id=request.paper_id, text=request.text,
+                          suggested_section=request.suggested_section)
             messages = [{"role": "system", "content": system.text},
                         {"role": "user", "content": user.text}, *followups]
             kwargs: dict[str, Any] = {}

@@ -1,0 +1,187 @@
+"""One paper from id to stored draft: the path shared by `summarize` and the weekly run.
+
+Every step is cached: the PDF by id and version, the extracted text beside it, the draft in the
+state database (reused while the paper version, model and prompt version are unchanged).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .config import Config
+from .entry import render_entry
+from .errors import ModelNotConfiguredError, PipelineError, ReviewError
+from .extract import build_model_input, extract_pdf
+from .fetch import ArxivSource
+from .models import ArxivId, Draft, Extract, ModelInput, Section
+from .store import UNFINISHED, DraftRecord, Store
+from .summarize import ChatModel, SummaryRequest, api_key_for, prompt_version, section_choices
+
+log = logging.getLogger(__name__)
+
+NO_MODEL = ("no model configured: set model.base_url in config.yaml (and the API key in "
+            "${env}), or install the built-in local model with pip install 'paperlist[local]'")
+
+
+def resolved_provider(config: Config) -> str:
+    """auto means: a configured endpoint or key if there is one, else the local model."""
+    settings = config.model
+    if settings.provider != "auto":
+        return settings.provider
+    return "openai" if settings.base_url or api_key_for(settings) else "local"
+
+
+def endpoint_key(base_url: str, model_name: str) -> str:
+    return f"{base_url}#{model_name}"
+
+
+@contextmanager
+def open_model(config: Config, store: Store | None = None) -> Iterator[ChatModel]:
+    """The configured model, ready for requests; remembers what response format it took."""
+    settings = config.model
+    provider = resolved_provider(config)
+    if provider == "local":
+        raise ModelNotConfiguredError(NO_MODEL.format(env=settings.api_key_env))
+    key = api_key_for(settings)
+    if not key and not settings.base_url:
+        raise ModelNotConfiguredError(NO_MODEL.format(env=settings.api_key_env))
+    base_url = settings.base_url
+    memory = endpoint_key(base_url or "https://api.openai.com/v1", settings.name)
+    model = ChatModel(settings, base_url=base_url, api_key=key or "not-needed", root=config.root,
+                      known_format=store.known_format(memory) if store else None)
+    try:
+        yield model
+    finally:
+        if store and model.learned_format:
+            store.remember_format(memory, model.learned_format)
+        model.close()
+
+
+# -- extraction, cached beside the PDF ------------------------------------------------------
+
+def _extract_cache(pdf: Path) -> Path:
+    return pdf.with_suffix(".text.json")
+
+
+def load_extract(pdf: Path) -> Extract | None:
+    try:
+        data = json.loads(_extract_cache(pdf).read_text(encoding="utf-8"))
+        sections = tuple(Section(**s) for s in data.pop("sections"))
+        return Extract(**{**data, "pages": tuple(data["pages"]), "sections": sections})
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def save_extract(pdf: Path, extract: Extract) -> None:
+    target = _extract_cache(pdf)
+    temp = target.with_suffix(".tmp")
+    temp.write_text(json.dumps(asdict(extract)), encoding="utf-8")
+    temp.replace(target)
+
+
+def extract_cached(pdf: Path, label: str) -> Extract:
+    cached = load_extract(pdf)
+    if cached is not None:
+        return cached
+    extract = extract_pdf(pdf, source=label)
+    save_extract(pdf, extract)
+    return extract
+
+
+def model_input(config: Config, extract: Extract) -> ModelInput:
+    return build_model_input(extract, config.token_budget, config.extract.chars_per_token)
+
+
+def request_for(config: Config, title: str, text: str, paper_id: str | None,
+                suggested_section: str | None = None) -> SummaryRequest:
+    return SummaryRequest(title=title, text=text, sections=section_choices(config),
+                          paper_id=paper_id, language=config.output.language,
+                          suggested_section=suggested_section)
+
+
+# -- one arXiv paper --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Outcome:
+    """A stored draft, and whether it was reused rather than made now."""
+
+    record: DraftRecord
+    cached: bool
+
+
+def is_current(record: DraftRecord, version: int, config: Config) -> bool:
+    """A stored draft still stands for this paper version, model and prompt."""
+    return (record.paper.version == version and record.model == config.model.name
+            and record.prompt_version == prompt_version(config.root))
+
+
+def summarize_arxiv(
+    config: Config,
+    store: Store,
+    source: ArxivSource,
+    model: ChatModel,
+    arxiv_id: ArxivId,
+    *,
+    force: bool = False,
+) -> Outcome:
+    """Look the paper up, then download, extract and summarize what is not already cached."""
+    paper = source.lookup(arxiv_id)
+    known = store.paper(paper.id)
+    record = store.draft(paper.id)
+    if known and known.status in ("approved", "published") and not force:
+        raise ReviewError(f"already {known.status}; pass --force to summarize it again",
+                          paper_id=paper.id)
+    if record and not force and is_current(record, paper.version, config):
+        return Outcome(record, cached=True)
+    if known is None:
+        store.add_paper(paper, section=None, run_id=None)
+    else:
+        store.refresh_paper(paper)
+    label = paper.versioned_id
+    try:
+        pdf = source.download(paper.id, paper.version)
+        if _unfinished(store, paper.id):
+            store.set_status(paper.id, "downloaded", pdf_path=str(pdf))
+        extract = extract_cached(pdf, label)
+        if _unfinished(store, paper.id):
+            store.set_status(paper.id, "extracted")
+        inputs = model_input(config, extract)
+        draft = model.summarize(request_for(config, paper.title, inputs.text, paper.id))
+    except PipelineError as exc:
+        if _unfinished(store, paper.id):
+            store.mark_failed(paper.id, _stage(exc), exc.message, None)
+        raise
+    save(config, store, paper.id, paper.version, paper.title, draft)
+    saved = store.draft(paper.id)
+    assert saved is not None
+    return Outcome(saved, cached=False)
+
+
+def save(config: Config, store: Store, paper_id: str, version: int, title: str,
+         draft: Draft) -> None:
+    entry = render_entry(title, draft.summary, paper_id, root=config.root)
+    store.save_draft(paper_id, version, draft, entry, draft.extras.get("checks"))
+
+
+def _unfinished(store: Store, paper_id: str) -> bool:
+    known = store.paper(paper_id)
+    return known is not None and known.status in (*UNFINISHED, "failed")
+
+
+def _stage(exc: PipelineError) -> str:
+    return type(exc).__name__.removesuffix("Error").lower()
+
+
+# -- a local PDF ------------------------------------------------------------------------------
+
+def summarize_pdf(config: Config, model: ChatModel, path: Path, title: str) -> tuple[Draft, str]:
+    """A draft and its entry for a PDF on disk; nothing is fetched and nothing is stored."""
+    extract = extract_pdf(path, source=path.name)
+    inputs = model_input(config, extract)
+    draft = model.summarize(request_for(config, title, inputs.text, None))
+    return draft, render_entry(title, draft.summary, None, root=config.root)

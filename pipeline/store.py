@@ -1,0 +1,447 @@
+"""The state database: every paper's progress, its draft and the editors' decisions, and runs.
+
+SQLite in WAL mode. Each step commits as soon as it is done, so a run that is killed resumes
+from the last finished step. Only the thread that opened a `Store` uses it; worker threads
+hand their results back to it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import LockedError, StoreError
+from .models import Draft, Paper, Summary
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("found", "downloaded", "extracted", "drafted", "approved", "rejected",
+            "published", "failed")
+UNFINISHED = ("found", "downloaded", "extracted")
+REVIEWABLE = ("drafted",)
+_SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS papers (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    abstract TEXT NOT NULL DEFAULT '',
+    authors TEXT NOT NULL DEFAULT '[]',
+    categories TEXT NOT NULL DEFAULT '[]',
+    primary_category TEXT NOT NULL DEFAULT '',
+    published TEXT,
+    updated TEXT,
+    comment TEXT NOT NULL DEFAULT '',
+    section TEXT,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    error_stage TEXT,
+    pdf_path TEXT,
+    run_id INTEGER,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS papers_status ON papers(status);
+CREATE TABLE IF NOT EXISTS drafts (
+    paper_id TEXT PRIMARY KEY REFERENCES papers(id),
+    version INTEGER NOT NULL,
+    summary TEXT NOT NULL,
+    entry TEXT NOT NULL,
+    edited_entry TEXT,
+    checks TEXT NOT NULL DEFAULT '{}',
+    model TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    prompt_version TEXT NOT NULL,
+    response_format TEXT NOT NULL DEFAULT '',
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    latency_s REAL NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    reject_reason TEXT,
+    reviewed_at TEXT,
+    published_month TEXT,
+    published_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    command TEXT NOT NULL,
+    status TEXT NOT NULL,
+    pid INTEGER,
+    window_start TEXT,
+    window_end TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    found INTEGER NOT NULL DEFAULT 0,
+    drafted INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    downloads INTEGER NOT NULL DEFAULT 0,
+    model_calls INTEGER NOT NULL DEFAULT 0,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS run_failures (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    paper_id TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    message TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS endpoint_formats (
+    endpoint TEXT PRIMARY KEY,
+    response_format TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class PaperRecord:
+    """A paper as the state database knows it."""
+
+    id: str
+    version: int
+    title: str
+    abstract: str
+    status: str
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    published: str | None = None
+    section: str | None = None
+    attempts: int = 0
+    error: str | None = None
+    error_stage: str | None = None
+    pdf_path: str | None = None
+    updated_at: str = ""
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.id}v{self.version}"
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.id}"
+
+    def as_paper(self) -> Paper:
+        published = datetime.fromisoformat(self.published) if self.published else None
+        return Paper(id=self.id, version=self.version, title=self.title, abstract=self.abstract,
+                     authors=self.authors, categories=self.categories, published=published)
+
+
+@dataclass(frozen=True)
+class DraftRecord:
+    """A stored draft with its paper, the editor's edit and the review decision."""
+
+    paper: PaperRecord
+    summary: Summary
+    entry: str
+    edited_entry: str | None
+    model: str
+    prompt: str
+    prompt_version: str
+    response_format: str
+    prompt_tokens: int
+    completion_tokens: int
+    latency_s: float
+    attempts: int
+    created_at: str
+    checks: dict[str, Any] = field(default_factory=dict)
+    reject_reason: str | None = None
+    published_month: str | None = None
+
+    @property
+    def final_entry(self) -> str:
+        """What gets published: the editor's edit when there is one."""
+        return self.edited_entry or self.entry
+
+    @property
+    def flags(self) -> list[str]:
+        return list(self.checks.get("flags", []))
+
+
+class Store:
+    """The SQLite state database of one output folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version > _SCHEMA_VERSION:
+                raise StoreError(f"{path} was written by a newer paperlist (schema {version})")
+            self.db.executescript(_SCHEMA)
+            self.db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the state database {path}: {exc}") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- papers -----------------------------------------------------------------------------
+
+    def add_paper(self, paper: Paper, *, section: str | None, run_id: int | None,
+                  status: str = "found") -> bool:
+        """Record a newly found paper; False when the paper (any version) is already known."""
+        stamp = now()
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO papers (id, version, title, abstract, authors, categories,"
+            " primary_category, published, updated, comment, section, status, run_id,"
+            " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (paper.id, paper.version, paper.title, paper.abstract, json.dumps(paper.authors),
+             json.dumps(paper.categories), paper.primary_category,
+             paper.published.isoformat() if paper.published else None,
+             paper.updated.isoformat() if paper.updated else None, paper.comment, section,
+             status, run_id, stamp, stamp),
+        )
+        return cursor.rowcount == 1
+
+    def refresh_paper(self, paper: Paper, *, section: str | None = None) -> None:
+        """Take a newer version's metadata (an explicit re-summarize asked for it)."""
+        self.db.execute(
+            "UPDATE papers SET version=?, title=?, abstract=?, authors=?, categories=?,"
+            " primary_category=?, updated=?, section=COALESCE(?, section), updated_at=?"
+            " WHERE id=?",
+            (paper.version, paper.title, paper.abstract, json.dumps(paper.authors),
+             json.dumps(paper.categories), paper.primary_category,
+             paper.updated.isoformat() if paper.updated else None, section, now(), paper.id),
+        )
+
+    def paper(self, paper_id: str) -> PaperRecord | None:
+        row = self.db.execute("SELECT * FROM papers WHERE id=?", (paper_id,)).fetchone()
+        return _paper(row) if row else None
+
+    def known_ids(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT id FROM papers")}
+
+    def set_status(self, paper_id: str, status: str, **fields: Any) -> None:
+        assert status in STATUSES, status
+        assignments = ", ".join(f"{name}=?" for name in fields)
+        sql = f"UPDATE papers SET status=?, updated_at=?{', ' if fields else ''}{assignments}"
+        self.db.execute(sql + " WHERE id=?", (status, now(), *fields.values(), paper_id))
+
+    def mark_failed(self, paper_id: str, stage: str, message: str, run_id: int | None) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE papers SET status='failed', attempts=attempts+1, error=?, error_stage=?,"
+                " updated_at=? WHERE id=?", (message, stage, now(), paper_id))
+            if run_id is not None:
+                db.execute("INSERT INTO run_failures VALUES (?,?,?,?,?)",
+                           (run_id, paper_id, stage, message, now()))
+
+    def pending(self, max_attempts: int) -> list[PaperRecord]:
+        """Papers an earlier run left unfinished, and failures still worth another try."""
+        rows = self.db.execute(
+            "SELECT * FROM papers WHERE status IN ('found','downloaded','extracted')"
+            " OR (status='failed' AND attempts < ?) ORDER BY created_at, id", (max_attempts,))
+        return [_paper(row) for row in rows]
+
+    def papers(self, status: str | None = None) -> list[PaperRecord]:
+        where, args = (" WHERE status=?", (status,)) if status else ("", ())
+        return [_paper(row) for row in
+                self.db.execute("SELECT * FROM papers" + where + " ORDER BY id", args)]
+
+    def counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT status, COUNT(*) FROM papers GROUP BY status")
+        found = dict(rows.fetchall())
+        return {status: found.get(status, 0) for status in STATUSES}
+
+    # -- drafts -----------------------------------------------------------------------------
+
+    def save_draft(self, paper_id: str, version: int, draft: Draft, entry: str,
+                   checks: dict[str, Any] | None = None) -> None:
+        """Store a model's draft; an editor's edit of an earlier draft is kept."""
+        usage, stamp = draft.usage, now()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO drafts (paper_id, version, summary, entry, checks, model, prompt,"
+                " prompt_version, response_format, prompt_tokens, completion_tokens, latency_s,"
+                " attempts, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT(paper_id) DO UPDATE SET version=excluded.version,"
+                " summary=excluded.summary, entry=excluded.entry, checks=excluded.checks,"
+                " model=excluded.model, prompt=excluded.prompt,"
+                " prompt_version=excluded.prompt_version,"
+                " response_format=excluded.response_format,"
+                " prompt_tokens=excluded.prompt_tokens,"
+                " completion_tokens=excluded.completion_tokens, latency_s=excluded.latency_s,"
+                " attempts=excluded.attempts, reject_reason=NULL, published_month=NULL,"
+                " published_at=NULL, updated_at=excluded.updated_at",
+                (paper_id, version, draft.summary.model_dump_json(), entry,
+                 json.dumps(checks or {}), usage.model, usage.prompt, usage.prompt_version,
+                 usage.response_format, usage.prompt_tokens, usage.completion_tokens,
+                 usage.latency_s, usage.attempts, stamp, stamp))
+            db.execute("UPDATE papers SET status='drafted', error=NULL, error_stage=NULL,"
+                       " section=?, updated_at=? WHERE id=?",
+                       (draft.summary.section, stamp, paper_id))
+
+    def draft(self, paper_id: str) -> DraftRecord | None:
+        row = self.db.execute(_DRAFT_SELECT + " WHERE d.paper_id=?", (paper_id,)).fetchone()
+        return _draft(row) if row else None
+
+    def drafts(self, statuses: tuple[str, ...] = REVIEWABLE) -> list[DraftRecord]:
+        marks = ",".join("?" * len(statuses))
+        rows = self.db.execute(
+            _DRAFT_SELECT + f" WHERE p.status IN ({marks}) ORDER BY p.section, p.id",
+            statuses)
+        return [_draft(row) for row in rows]
+
+    def review(self, paper_id: str, status: str, *, reason: str | None = None) -> None:
+        stamp = now()
+        with self.transaction() as db:
+            db.execute("UPDATE drafts SET reject_reason=?, reviewed_at=?, updated_at=?"
+                       " WHERE paper_id=?", (reason, stamp, stamp, paper_id))
+            db.execute("UPDATE papers SET status=?, updated_at=? WHERE id=?",
+                       (status, stamp, paper_id))
+
+    def save_edit(self, paper_id: str, entry: str) -> None:
+        self.db.execute("UPDATE drafts SET edited_entry=?, updated_at=? WHERE paper_id=?",
+                        (entry, now(), paper_id))
+
+    def mark_published(self, paper_id: str, month: str) -> None:
+        stamp = now()
+        with self.transaction() as db:
+            db.execute("UPDATE drafts SET published_month=?, published_at=?, updated_at=?"
+                       " WHERE paper_id=?", (month, stamp, stamp, paper_id))
+            db.execute("UPDATE papers SET status='published', updated_at=? WHERE id=?",
+                       (stamp, paper_id))
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def start_run(self, command: str, window: tuple[str, str] | None = None) -> int:
+        """Open a run; runs whose process is gone are marked crashed first."""
+        for row in self.db.execute("SELECT id, pid FROM runs WHERE status='running'").fetchall():
+            if not _alive(row["pid"]):
+                self.db.execute("UPDATE runs SET status='crashed' WHERE id=?", (row["id"],))
+        cursor = self.db.execute(
+            "INSERT INTO runs (command, status, pid, window_start, window_end, started_at)"
+            " VALUES (?, 'running', ?, ?, ?, ?)",
+            (command, os.getpid(), *(window or (None, None)), now()))
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def finish_run(self, run_id: int, status: str, **counts: int) -> None:
+        assignments = "".join(f", {name}=?" for name in counts)
+        self.db.execute(f"UPDATE runs SET status=?, finished_at=?{assignments} WHERE id=?",
+                        (status, now(), *counts.values(), run_id))
+
+    def runs(self, limit: int = 5) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
+        return [dict(row) for row in rows]
+
+    def run_failures(self, run_id: int) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT * FROM run_failures WHERE run_id=? ORDER BY at",
+                               (run_id,))
+        return [dict(row) for row in rows]
+
+    # -- what endpoints accept --------------------------------------------------------------
+
+    def known_format(self, endpoint: str) -> str | None:
+        row = self.db.execute("SELECT response_format FROM endpoint_formats WHERE endpoint=?",
+                              (endpoint,)).fetchone()
+        return row[0] if row else None
+
+    def remember_format(self, endpoint: str, response_format: str) -> None:
+        self.db.execute(
+            "INSERT INTO endpoint_formats VALUES (?,?,?) ON CONFLICT(endpoint) DO UPDATE SET"
+            " response_format=excluded.response_format, updated_at=excluded.updated_at",
+            (endpoint, response_format, now()))
+
+
+_DRAFT_SELECT = (
+    "SELECT p.*, d.summary, d.entry, d.edited_entry, d.checks, d.model, d.prompt,"
+    " d.prompt_version, d.response_format, d.prompt_tokens, d.completion_tokens, d.latency_s,"
+    " d.attempts AS draft_attempts, d.reject_reason, d.published_month,"
+    " d.created_at AS drafted_at FROM drafts d JOIN papers p ON p.id = d.paper_id"
+)
+
+
+def _paper(row: sqlite3.Row) -> PaperRecord:
+    return PaperRecord(
+        id=row["id"], version=row["version"], title=row["title"], abstract=row["abstract"],
+        status=row["status"], authors=tuple(json.loads(row["authors"])),
+        categories=tuple(json.loads(row["categories"])), published=row["published"],
+        section=row["section"], attempts=row["attempts"], error=row["error"],
+        error_stage=row["error_stage"], pdf_path=row["pdf_path"], updated_at=row["updated_at"],
+    )
+
+
+def _draft(row: sqlite3.Row) -> DraftRecord:
+    return DraftRecord(
+        paper=_paper(row), summary=Summary.model_validate_json(row["summary"]),
+        entry=row["entry"], edited_entry=row["edited_entry"], model=row["model"],
+        prompt=row["prompt"], prompt_version=row["prompt_version"],
+        response_format=row["response_format"], prompt_tokens=row["prompt_tokens"],
+        completion_tokens=row["completion_tokens"], latency_s=row["latency_s"],
+        attempts=row["draft_attempts"], created_at=row["drafted_at"],
+        checks=json.loads(row["checks"]), reject_reason=row["reject_reason"],
+        published_month=row["published_month"],
+    )
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def run_lock(path: Path, what: str) -> Iterator[None]:
+    """One run at a time per output folder; the OS drops the lock when a process dies."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise LockedError(f"another paperlist run is in progress ({holder}); "
+                              f"not starting {what}") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, {what}, since {now()}")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
