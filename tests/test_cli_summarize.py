@@ -237,3 +237,15 @@ def test_every_command_has_help() -> None:
         for name in path:
             command = command.commands[name]  # type: ignore[attr-defined]
         assert command.help, f"paperlist {' '.join(path)} has no help text"
+
+
+def test_the_endpoints_format_is_remembered_across_runs(arxiv_api: FakeArxiv,
+                                                        chat_api: FakeChat, run: Run) -> None:
+    arxiv_api.add(PAPER, FakePaper("2404.07966", title="Another Diffusion Paper"))
+    chat_api.accepts = {"text"}
+    assert run("summarize", "2404.07965").exit_code == 0
+    probes = chat_api.calls
+    assert probes == 4  # json_schema, json_object + schema, json_object, then text
+    assert run("summarize", "2404.07966").exit_code == 0
+    assert chat_api.calls == probes + 1
+    assert "response_format" not in chat_api.requests[-1]
