@@ -1,8 +1,9 @@
-"""Extract stage: a PDF's text with pypdf, cleaned and sectioned, and the model's input from it.
+"""Extract stage: a PDF's text with pypdf, cleaned and sectioned, and its title.
 
 pypdf's own warnings (loud on some fonts) never reach the terminal: they are counted on the
 `Extract` and logged at DEBUG under `pipeline.extract`. Several PDFs are read in a pool of
-worker processes, one `PdfReader` per document, with a per-document timeout.
+worker processes (`extract_pool`), one `PdfReader` per document, with a per-document timeout.
+The model's input is built in `model_input`; its two functions are re-exported here.
 """
 
 from __future__ import annotations
@@ -11,33 +12,27 @@ import contextlib
 import contextvars
 import logging
 import math
-import multiprocessing
-import os
 import re
-import signal
-import time
 import warnings
-from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, EmptyFileError, FileNotDecryptedError, PdfStreamError
 
+from .cleanup import normalize_text, remove_stamp
 from .errors import ExtractError
-from .models import Extract, ModelInput, Section
-from .sections import analyse, normalize_text, remove_stamp
+from .extract_pool import one_line, run_pool
+from .model_input import build_model_input, estimate_tokens
+from .models import Extract
+from .sections import analyse
 
 __all__ = ["build_model_input", "estimate_tokens", "extract_many", "extract_pdf", "pdf_title"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CHARS_PER_TOKEN = 3.5
-PRIORITY = ("abstract", "introduction", "conclusion", "experiments", "method")
 _MIN_LETTERS = 200  # fewer in the whole document: nothing to summarize (a scan)
 
 # -- pypdf's warnings go to our log ------------------------------------------------------------
@@ -88,11 +83,6 @@ def _quiet_pypdf(source: str) -> Iterator[_Capture]:
 
 
 # -- reading one PDF ---------------------------------------------------------------------------
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def _check_header(path: Path, source: str) -> None:
@@ -165,7 +155,7 @@ def _read(path: Path, source: str, *, first_page_only: bool = False) -> _Raw:
                     else:
                         text = pages[number].extract_text()
                 except Exception as exc:  # one bad page must not lose the paper
-                    failures.append(f"page {number + 1}: {_one_line(exc)}")
+                    failures.append(f"page {number + 1}: {one_line(exc)}")
                     log.debug("%s: text of page %d failed: %s", source, number + 1, exc)
                     text = ""
                 texts.append(text)
@@ -176,12 +166,12 @@ def _read(path: Path, source: str, *, first_page_only: bool = False) -> _Raw:
         except EmptyFileError:
             raise ExtractError("empty file, not a PDF", paper_id=source) from None
         except PdfStreamError as exc:
-            raise ExtractError(f"truncated or corrupt PDF ({_one_line(exc)})",
+            raise ExtractError(f"truncated or corrupt PDF ({one_line(exc)})",
                                paper_id=source) from None
         except RecursionError:
             raise ExtractError("corrupt PDF (objects nest without end)", paper_id=source) from None
         except Exception as exc:
-            raise ExtractError(f"unreadable PDF ({type(exc).__name__}: {_one_line(exc)})",
+            raise ExtractError(f"unreadable PDF ({type(exc).__name__}: {one_line(exc)})",
                                paper_id=source) from None
     if count == 0:
         raise ExtractError("the PDF has no pages", paper_id=source)
@@ -285,61 +275,7 @@ def pdf_title(path: Path) -> str | None:
         return None
 
 
-# -- many PDFs in a pool of processes ----------------------------------------------------------
-
-
-def _worker_main(conn: Connection) -> None:
-    """A pool process: extract each (index, path, source) it is sent until it gets None."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
-    while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
-        index, path, source = task
-        try:
-            reply: tuple[Any, ...] = ("ok", index, extract_pdf(path, source))
-        except ExtractError as exc:
-            reply = ("error", index, exc.message, exc.paper_id)
-        except Exception as exc:  # a bug, not a bad PDF: still only this document's slot
-            reply = ("error", index, f"extraction failed ({type(exc).__name__}: "
-                     f"{_one_line(exc)})", source)
-        try:
-            conn.send(reply)
-        except (OSError, ValueError):
-            return
-
-
-@dataclass
-class _Worker:
-    process: BaseProcess
-    conn: Connection
-    index: int = -1
-    deadline: float = math.inf
-
-    @classmethod
-    def start(cls, ctx: Any) -> _Worker:
-        parent, child = ctx.Pipe()
-        process = ctx.Process(target=_worker_main, args=(child,), daemon=True,
-                              name="paperlist-extract")
-        process.start()
-        child.close()
-        return cls(process, parent)
-
-    def stop(self, *, force: bool = False) -> None:
-        if not force and self.process.is_alive():
-            with contextlib.suppress(OSError, ValueError):
-                self.conn.send(None)
-            self.process.join(timeout=2)
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(timeout=2)
-        if self.process.is_alive():  # pragma: no cover - ignores SIGTERM
-            self.process.kill()
-            self.process.join()
-        self.conn.close()
+# -- many PDFs ---------------------------------------------------------------------------------
 
 
 def extract_many(
@@ -354,223 +290,4 @@ def extract_many(
     A document that takes longer than `timeout` seconds has its worker terminated and
     replaced; a worker that dies takes only its own document with it.
     """
-    paths = [Path(p) for p in paths]
-    names = list(sources) if sources is not None else [p.name for p in paths]
-    if len(names) != len(paths):
-        raise ValueError(f"{len(paths)} paths but {len(names)} sources")
-    if not paths:
-        return []
-    results: list[Extract | ExtractError | None] = [None] * len(paths)
-    ctx = multiprocessing.get_context("spawn")  # not fork: the caller may hold threads
-    pending = deque(sorted(range(len(paths)), key=lambda i: -_size(paths[i])))  # big ones first
-    pool: list[_Worker] = []
-    idle: list[_Worker] = []
-    busy: dict[Connection, _Worker] = {}
-
-    def fail(worker: _Worker, message: str) -> None:
-        """The worker's document failed with it: stop it, and start another if work remains."""
-        results[worker.index] = ExtractError(message, paper_id=names[worker.index])
-        busy.pop(worker.conn, None)
-        worker.stop(force=True)
-        pool.remove(worker)
-        if pending:
-            pool.append(replacement := _Worker.start(ctx))
-            idle.append(replacement)
-
-    try:
-        for _ in range(max(1, min(workers or os.cpu_count() or 1, len(paths)))):
-            pool.append(_Worker.start(ctx))
-        idle = list(pool)
-        while pending or busy:
-            while pending and idle:
-                worker = idle.pop()
-                worker.index = pending.popleft()
-                worker.deadline = time.monotonic() + timeout
-                try:
-                    worker.conn.send((worker.index, paths[worker.index], names[worker.index]))
-                except OSError:
-                    fail(worker, "extraction worker died before starting")
-                    continue
-                busy[worker.conn] = worker
-            if not busy:
-                continue
-            soonest = min(w.deadline for w in busy.values())
-            for conn in wait(list(busy), timeout=max(0.0, soonest - time.monotonic())):
-                assert isinstance(conn, Connection)
-                worker = busy[conn]
-                try:
-                    reply = conn.recv()
-                except (EOFError, OSError):
-                    worker.process.join(timeout=1)
-                    fail(worker, f"extraction worker died (exit code {worker.process.exitcode})")
-                    continue
-                del busy[conn]
-                results[worker.index] = _from_reply(reply)
-                idle.append(worker)
-            now = time.monotonic()
-            for worker in [w for w in busy.values() if w.deadline <= now]:
-                log.debug("%s: timed out after %gs, terminating its worker",
-                          names[worker.index], timeout)
-                fail(worker, f"extraction timed out after {timeout:g} s")
-    finally:
-        for worker in pool:
-            worker.stop(force=worker.conn in busy)
-    return [r if r is not None else ExtractError("not extracted") for r in results]
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _from_reply(reply: tuple[Any, ...]) -> Extract | ExtractError:
-    if reply[0] == "ok":
-        extract: Extract = reply[2]
-        return extract
-    return ExtractError(reply[2], paper_id=reply[3])
-
-
-# -- the model's input -------------------------------------------------------------------------
-
-
-def estimate_tokens(text: str, chars_per_token: float = DEFAULT_CHARS_PER_TOKEN) -> int:
-    """A tokenizer-free estimate: characters divided by a per-model ratio, rounded up."""
-    return math.ceil(len(text) / chars_per_token) if text else 0
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
-_TABLE_CAPTION = re.compile(r"^(?:Table|Tab\.)\s*\d+\s*[:.|]")
-_MEASURE = re.compile(r"\d\.\d|\d\s?%")  # a measurement, not a layer count or a year
-_CUT = " […]"
-
-
-def _units(text: str) -> list[tuple[int, str]]:
-    """Sentences, with the index of the line (paragraph, table row) each comes from."""
-    return [(line_no, sentence)
-            for line_no, line in enumerate(text.split("\n"))
-            for sentence in _SENTENCE_END.split(line) if sentence.strip()]
-
-
-def _join_units(units: Sequence[tuple[int, str]]) -> str:
-    """Sentences of one line joined by a space, of different lines by a newline."""
-    parts: list[str] = []
-    for n, (line_no, sentence) in enumerate(units):
-        if n:
-            parts.append(" " if line_no == units[n - 1][0] else "\n")
-        parts.append(sentence)
-    return "".join(parts)
-
-
-def _hard_cut(text: str, limit: int) -> str:
-    if limit <= len(_CUT):
-        return ""
-    cut = text[:limit - len(_CUT)]
-    if " " in cut[len(cut) // 2:]:
-        cut = cut[:cut.rindex(" ")]
-    return cut.rstrip() + _CUT
-
-
-def truncate(text: str, limit: int, *, numbers_first: bool = False) -> str:
-    """At most `limit` characters of `text`, cut at sentence ends.
-
-    With `numbers_first` (results sections), table captions and sentences or table rows with
-    measurements are kept in preference to the prose around them.
-    """
-    if len(text) <= limit:
-        return text
-    room = limit - len(_CUT)
-    units = _units(text)
-    if numbers_first:
-        def score(unit: tuple[int, str]) -> int:
-            sentence = unit[1]
-            return 2 if _TABLE_CAPTION.match(sentence) else 1 if _MEASURE.search(sentence) else 0
-        order = sorted(range(len(units)), key=lambda n: (-score(units[n]), n))
-        chosen: set[int] = set()
-        used = 0
-        for n in order:
-            cost = len(units[n][1]) + 1
-            if used + cost <= room:
-                chosen.add(n)
-                used += cost
-        kept = [units[n] for n in sorted(chosen)]
-    else:
-        kept = []
-        used = 0
-        for unit in units:
-            used += len(unit[1]) + 1
-            if used > room:
-                break
-            kept.append(unit)
-    if not kept:
-        return _hard_cut(text, limit)
-    out = _join_units(kept) + _CUT
-    return out if len(out) <= limit else _hard_cut(text, limit)
-
-
-def _marker(section: Section) -> str:
-    return f"## {section.heading or section.kind.capitalize()}"
-
-
-def build_model_input(extract: Extract, budget_tokens: int,
-                      chars_per_token: float = DEFAULT_CHARS_PER_TOKEN) -> ModelInput:
-    """The part of a paper the model reads, within `budget_tokens`, by priority of section.
-
-    Whole sections while they fit, in the order abstract, introduction, conclusion,
-    experiments, method; the first that does not fit is cut at sentence ends (keeping the
-    numbers of a results section); never references or appendix. Emitted in document order.
-    """
-    if budget_tokens < 1:
-        raise ValueError("budget_tokens must be at least 1")
-    full_tokens = estimate_tokens(extract.text, chars_per_token)
-    limit = math.floor(budget_tokens * chars_per_token)
-    while limit > 0 and math.ceil(limit / chars_per_token) > budget_tokens:
-        limit -= 1  # float rounding at the edge
-    room = limit
-    chosen: dict[int, str] = {}
-    wanted = [s for s in extract.sections if s.kind in PRIORITY and s.text.strip()]
-    for kind in PRIORITY:
-        for index, section in enumerate(extract.sections):
-            if section.kind != kind or not section.text.strip():
-                continue
-            overhead = len(_marker(section)) + 1 + (2 if chosen else 0)
-            if overhead + len(section.text) <= room:
-                chosen[index] = section.text
-                room -= overhead + len(section.text)
-                continue
-            if room - overhead >= min(80, len(section.text)):
-                chosen[index] = truncate(section.text, room - overhead,
-                                         numbers_first=kind == "experiments")
-            room = 0
-            break
-        if room == 0:
-            break
-    if chosen:
-        parts = [f"{_marker(extract.sections[i])}\n{chosen[i]}" for i in sorted(chosen)]
-        text = "\n\n".join(parts)
-        kinds = tuple(dict.fromkeys(extract.sections[i].kind for i in sorted(chosen)))
-    elif wanted:  # the budget is too small for even one marker
-        text, kinds = "", ()
-    else:
-        text, kinds = _fallback_text(extract, room)
-    text = text[:limit]  # the promise, whatever happened above
-    return ModelInput(text=text, tokens=estimate_tokens(text, chars_per_token),
-                      full_tokens=full_tokens, sections=kinds)
-
-
-def _fallback_text(extract: Extract, room: int) -> tuple[str, tuple[str, ...]]:
-    """No section the model wants was found: the start of the text, up to any references."""
-    used = []
-    for section in extract.sections:
-        if section.kind in ("references", "appendix"):
-            break
-        used.append(section)
-    if used:
-        body = "\n".join(filter(None, (s.heading + "\n" + s.text if s.heading else s.text
-                                       for s in used)))
-        kinds = tuple(dict.fromkeys(s.kind for s in used))
-    else:
-        body, kinds = ("" if extract.sections else extract.text), ()
-    return truncate(body.strip(), room), kinds
-
+    return run_pool(extract_pdf, paths, sources=sources, workers=workers, timeout=timeout)

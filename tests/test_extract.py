@@ -12,19 +12,7 @@ from pathlib import Path
 import pytest
 from pdfgen import make_pdf, paper_pages
 
-from pipeline.errors import ExtractError
-from pipeline.extract import (
-    build_model_input,
-    estimate_tokens,
-    extract_many,
-    extract_pdf,
-    pdf_title,
-    truncate,
-)
-from pipeline.models import Extract, Section
-from pipeline.sections import (
-    classify,
-    find_headings,
+from pipeline.cleanup import (
     join_hyphenated,
     normalize_text,
     page_lines,
@@ -33,6 +21,17 @@ from pipeline.sections import (
     remove_stamp,
     vocabulary,
 )
+from pipeline.errors import ExtractError
+from pipeline.extract import (
+    build_model_input,
+    estimate_tokens,
+    extract_many,
+    extract_pdf,
+    pdf_title,
+)
+from pipeline.headings import classify, find_headings
+from pipeline.model_input import truncate
+from pipeline.models import Extract, Section
 
 STAMP = "arXiv:2401.01234v2  [cs.CL]  3 Jan 2024"
 PARA = ("Our widget encoder reads the input in blocks and the decoder attends to the relevant "

@@ -9,7 +9,8 @@ import pytest
 
 from pipeline.config import Config
 from pipeline.errors import ExtractError
-from pipeline.extract import build_model_input, extract_many
+from pipeline.extract import build_model_input, estimate_tokens, extract_many
+from pipeline.model_input import number_sentences
 from pipeline.models import Extract
 from pipeline.sections import KINDS
 
@@ -41,6 +42,12 @@ EXPECTED_KINDS = {
 NO_ABSTRACT_HEADING = {"1111.2011v2.pdf"}
 # Papers whose introduction has no heading: the text between abstract and section 1.
 NO_INTRODUCTION_HEADING = {"1906.08632v2.pdf"}
+# Papers without a number in their abstract, conclusion, results or table captions.
+NO_RESULT_NUMBERS = {
+    "1111.2011v2.pdf",  # physics: analytical, its only numbers are mathematics ('d = 0')
+    "1906.08632v2.pdf",  # theory: no results section, no conclusion, no number in the abstract
+    "2304.02623v1.pdf",  # a four-page position paper: no experiments, no tables
+}
 
 
 def readme_table() -> dict[str, tuple[str, int]]:
@@ -164,3 +171,34 @@ def test_titles_match_the_readme(extracts: dict[str, Extract], name: str) -> Non
         assert " ".join(words(title)) in " ".join(words(extract.pages[0]))
         return
     assert words(extract.title) == words(title)
+
+
+NUMBER_LINE = re.compile(r"^\[(?:abstract|table|conclusion|results)\] \S.*\S$")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_KINDS))
+def test_number_sentences_within_budget_and_never_from_references(
+    extracts: dict[str, Extract], name: str
+) -> None:
+    extract = extracts[name]
+    text = number_sentences(extract, 1500)
+    assert estimate_tokens(text) <= 1500
+    if name not in NO_RESULT_NUMBERS:
+        assert text
+    lines = text.split("\n") if text else []
+    assert all(NUMBER_LINE.match(line) for line in lines)
+    assert len(set(lines)) == len(lines)
+    back = "\n".join(s.text for s in extract.sections if s.kind in ("references", "appendix"))
+    front = "\n".join(s.text for s in extract.sections if s.kind not in ("references", "appendix"))
+    for line in lines:
+        sentence = line.split("] ", 1)[1].removesuffix(" …")
+        assert sentence in front or " ".join(sentence.split()) in " ".join(front.split())
+        assert sentence not in back or sentence in front
+
+
+@pytest.mark.parametrize("name", ["2405.04434.pdf", "2502.13189.pdf"])
+def test_number_sentences_carry_the_headline_numbers(
+    extracts: dict[str, Extract], name: str
+) -> None:
+    text = number_sentences(extracts[name], 1500)
+    assert re.search(r"\d\s?%|\d\s?[x×](?!\w)|\d times\b", text), text
