@@ -79,3 +79,7 @@ class ReviewError(PipelineError):
 
 class PublishError(PipelineError):
     """The monthly list or README could not be written."""
+
+
+class LocalModelError(SummarizeError):
+    """The local model could not be installed, or its llama.cpp server would not start."""
