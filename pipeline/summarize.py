@@ -119,8 +119,10 @@ class ChatModel:
         root: Path | None = None,
         known_format: str | None = None,
         http_client: Any = None,
+        local: bool = False,
     ) -> None:
         self.settings = settings
+        self.local = local
         self.root = root
         self.endpoint = base_url or "https://api.openai.com/v1"
         self.client = openai.OpenAI(

@@ -275,7 +275,7 @@ class _Drafting:
                  progress: Progress) -> None:
         self.config, self.store, self.model = config, store, model
         self.report, self.progress = report, progress
-        self.pool = ThreadPoolExecutor(max_workers=config.model.concurrency,
+        self.pool = ThreadPoolExecutor(max_workers=model.settings.concurrency,
                                        thread_name_prefix="model")
         self.futures: dict[Future[Draft], PaperRecord] = {}
         self.calls_before = model.calls
@@ -290,7 +290,7 @@ class _Drafting:
         self.report.model_calls = self.model.calls - self.calls_before
 
     def submit(self, record: PaperRecord, extract: Extract) -> None:
-        inputs = model_input(self.config, extract)
+        inputs = model_input(self.config, extract, self.model)
         request = request_for(self.config, record.title, inputs.text, record.id, record.section)
         self.futures[self.pool.submit(self.model.summarize, request)] = record
 

@@ -249,3 +249,87 @@ def test_the_endpoints_format_is_remembered_across_runs(arxiv_api: FakeArxiv,
     assert run("summarize", "2404.07966").exit_code == 0
     assert chat_api.calls == probes + 1
     assert "response_format" not in chat_api.requests[-1]
+
+
+LOCAL_STAND_IN = r'''
+import argparse, json, sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+p = argparse.ArgumentParser()
+p.add_argument("--port", type=int)
+a = p.parse_args()
+class H(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+    def reply(self, body):
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def do_GET(self):
+        self.reply({"status": "ok"})
+    def do_POST(self):
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with open(__file__ + ".requests", "a") as log:
+            log.write(json.dumps(request) + "\n")
+        content = open(__file__ + ".summary").read()
+        self.reply({"id": "x", "object": "chat.completion", "created": 0, "model": "local",
+                    "choices": [{"index": 0, "finish_reason": "stop",
+                                 "message": {"role": "assistant", "content": content}}],
+                    "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
+ThreadingHTTPServer(("127.0.0.1", a.port), H).serve_forever()
+'''
+
+
+def test_no_endpoint_means_the_local_model(arxiv_api: FakeArxiv, chat_api: FakeChat,
+                                          make_config: Callable[..., Path], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from pipeline import drafting
+    from pipeline.local import LocalServer
+
+    arxiv_api.add(PAPER)
+    script = tmp_path / "local_stand_in.py"
+    script.write_text(LOCAL_STAND_IN)
+    Path(f"{script}.summary").write_text(json.dumps(SUMMARY))
+    servers: list[LocalServer] = []
+
+    def stand_in(settings: Any, **kwargs: Any) -> LocalServer:
+        servers.append(LocalServer(command=[sys.executable, str(script), "--port", "{port}"]))
+        return servers[-1]
+
+    monkeypatch.setattr(drafting, "local_server", stand_in)
+    monkeypatch.setattr(drafting, "runtime_available", lambda: True)
+    path = make_config(model={"base_url": None, "api_key_env": "PAPERLIST_TEST_NO_KEY"})
+    monkeypatch.delenv("PAPERLIST_TEST_NO_KEY")
+    result = CliRunner().invoke(cli, ["summarize", "2404.07965", "--config", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ENTRY
+    assert result.stderr.startswith("Summarizing 2404.07965 with fake-model...\n")
+    assert chat_api.calls == 0
+    assert len(servers) == 1 and not servers[0].running
+    request = json.loads(Path(f"{script}.requests").read_text().splitlines()[0])
+    assert request["response_format"]["type"] == "json_schema"
+    # the paper text is cut for CPU speed on the local model
+    from pipeline.config import LOCAL_INPUT_TOKENS, load_config
+    assert load_config(path).input_budget(local=True) == LOCAL_INPUT_TOKENS
+
+
+def test_no_endpoint_and_no_local_runtime_says_how(arxiv_api: FakeArxiv,
+                                                   make_config: Callable[..., Path],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import drafting
+
+    monkeypatch.setattr(drafting, "runtime_available", lambda: False)
+    path = make_config(model={"base_url": None, "api_key_env": "PAPERLIST_TEST_NO_KEY"})
+    monkeypatch.delenv("PAPERLIST_TEST_NO_KEY")
+    result = CliRunner().invoke(cli, ["summarize", "2404.07965", "--config", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: no model configured: set model.base_url")
+    path = make_config(model={"provider": "local"})
+    result = CliRunner().invoke(cli, ["summarize", "2404.07965", "--config", str(path)])
+    assert (result.exit_code, result.stderr) == (
+        2, "Error: model.provider is local, but the local runtime is not installed: "
+           "pip install 'paperlist[local]'\n")

@@ -1,0 +1,88 @@
+"""Seconds per paper, prompt tokens and peak memory of the built-in local model.
+
+Summarizes a few real papers exactly as `paperlist summarize --pdf` does (extraction, the
+local model's input budget, the same prompts and client), with the local llama.cpp server that
+paperlist starts itself, and reads the server's peak resident memory from /proc.
+
+    .venv/bin/python bench/local.py [PDF ...]      (default: three papers of ../shared/corpus)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pipeline.config import Config  # noqa: E402
+from pipeline.drafting import model_input, open_model, request_for  # noqa: E402
+from pipeline.errors import PipelineError  # noqa: E402
+from pipeline.extract import extract_pdf  # noqa: E402
+
+CORPUS = REPO.parent / "shared" / "corpus" / "pdf"
+DEFAULT = ["1706.03762v7.pdf", "2501.10120v1.pdf", "2502.13189.pdf"]
+
+
+def children_peak_rss_mb() -> float:
+    """The largest VmHWM among this process's children (the llama.cpp server)."""
+    peak = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) != os.getpid():
+                continue
+            for line in (stat.parent / "status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        except (OSError, IndexError, ValueError):
+            continue
+    return peak / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pdfs", nargs="*", type=Path)
+    args = parser.parse_args()
+    pdfs = args.pdfs or [CORPUS / name for name in DEFAULT]
+    missing = [p for p in pdfs if not p.is_file()]
+    if missing:
+        sys.exit(f"no such PDF: {missing[0]} (is ../shared beside the repo?)")
+    config = Config.model_validate({"model": {"provider": "local"}, "root": REPO})
+    started = time.perf_counter()
+    seconds = []
+    with open_model(config) as model:
+        ready = time.perf_counter() - started
+        print(f"model {model.settings.name}, context {model.settings.context_tokens}, "
+              f"input budget {config.input_budget(model.settings, local=True)} tokens; "
+              f"server ready in {ready:.1f} s")
+        print(f"{'paper':<20} {'seconds':>8} {'prompt':>7} {'output':>7} {'tries':>5}  result")
+        for pdf in pdfs:
+            extract = extract_pdf(pdf)
+            inputs = model_input(config, extract, model)
+            began = time.perf_counter()
+            try:
+                draft = model.summarize(request_for(config, extract.title or pdf.stem,
+                                                    inputs.text, None))
+            except PipelineError as exc:
+                elapsed = time.perf_counter() - began
+                print(f"{pdf.name:<20} {elapsed:8.1f} {'-':>7} {'-':>7} {'-':>5}  {exc}")
+                seconds.append(elapsed)
+                continue
+            elapsed = time.perf_counter() - began
+            seconds.append(elapsed)
+            usage = draft.usage
+            print(f"{pdf.name:<20} {elapsed:8.1f} {usage.prompt_tokens:7d} "
+                  f"{usage.completion_tokens:7d} {usage.attempts:5d}  valid, section "
+                  f"{draft.summary.section}")
+        peak = children_peak_rss_mb()
+    print(f"median {statistics.median(seconds):.1f} s per paper, mean "
+          f"{statistics.mean(seconds):.1f} s; server peak RSS {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
