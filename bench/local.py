@@ -20,9 +20,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipeline.config import Config  # noqa: E402
-from pipeline.drafting import model_input, open_model, request_for  # noqa: E402
+from pipeline.drafting import open_model, request_for  # noqa: E402
 from pipeline.errors import PipelineError  # noqa: E402
 from pipeline.extract import extract_pdf  # noqa: E402
+from pipeline.summarize import summarize  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus" / "pdf"
 DEFAULT = ["1706.03762v7.pdf", "2501.10120v1.pdf", "2502.13189.pdf"]
@@ -63,11 +64,10 @@ def main() -> None:
         print(f"{'paper':<20} {'seconds':>8} {'prompt':>7} {'output':>7} {'tries':>5}  result")
         for pdf in pdfs:
             extract = extract_pdf(pdf)
-            inputs = model_input(config, extract, model)
+            request = request_for(config, model, extract.title or pdf.stem, extract, None)
             began = time.perf_counter()
             try:
-                draft = model.summarize(request_for(config, extract.title or pdf.stem,
-                                                    inputs.text, None))
+                draft = summarize(model, request)
             except PipelineError as exc:
                 elapsed = time.perf_counter() - began
                 print(f"{pdf.name:<20} {elapsed:8.1f} {'-':>7} {'-':>7} {'-':>5}  {exc}")

@@ -202,6 +202,28 @@ def weekly(ctx: click.Context, week: str | None, since: date | None, until: date
             ctx.exit(1)
 
 
+@cli.command("check-model")
+@config_option
+@click.pass_context
+def check_model(ctx: click.Context) -> None:
+    """Check that the configured model can do the job, before a run spends anything.
+
+    Sends one small synthetic paper and verifies that the endpoint returns a schema-valid
+    summary that passes the draft checks. `weekly` runs this first. Exit code 2 when it fails.
+    """
+    from .drafting import open_model
+    from .preflight import preflight
+
+    config = load(ctx)
+    with open_model(config, install_progress=install_bar()) as model:
+        click.echo(f"Checking {model.settings.name} at {model.endpoint}...", err=True)
+        result = preflight(config, model)
+    usage = result.draft.usage
+    click.echo(f"ok: {usage.model} drafted the test paper in {result.seconds:.1f} s "
+               f"({usage.attempts} requests, {usage.prompt_tokens}+{usage.completion_tokens} "
+               f"tokens, response format {usage.response_format}); every check passed.")
+
+
 # -- the local model ------------------------------------------------------------------------
 
 @cli.group()

@@ -69,6 +69,11 @@ class ExtractSettings(_Strict):
     chars_per_token: float = Field(3.5, gt=0)
 
 
+class ChecksSettings(_Strict):
+    max_copied_words: int = Field(20, ge=5)
+    numbers_budget: int = Field(700, ge=0)
+
+
 class TopicSettings(_Strict):
     name: str
     categories: list[str] = Field(min_length=1)
@@ -121,6 +126,7 @@ class Config(_Strict):
     extract: ExtractSettings = ExtractSettings()
     topics: list[TopicSettings] = Field(default_factory=_default_topics, min_length=1)
     weekly: WeeklySettings = WeeklySettings()
+    checks: ChecksSettings = ChecksSettings()
     output: OutputSettings = OutputSettings()
     root: Path = Path(".")
 

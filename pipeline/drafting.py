@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .chat import ChatModel
 from .config import Config, ModelSettings
 from .entry import render_entry
 from .errors import ConfigError, ModelNotConfiguredError, PipelineError, ReviewError
 from .extract import build_model_input, extract_pdf
 from .fetch import ArxivSource
 from .local import local_server, local_settings, wants_local
+from .model_input import number_sentences
 from .modelfiles import LOCAL_EXTRA, runtime_available
-from .models import ArxivId, Draft, Extract, ModelInput, Section
+from .models import ArxivId, Draft, Extract, Section
 from .store import UNFINISHED, DraftRecord, Store
-from .summarize import ChatModel, SummaryRequest, api_key_for, prompt_version, section_choices
+from .summarize import SummaryRequest, prompt_version, section_choices, summarize
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +59,7 @@ def open_model(config: Config, store: Store | None = None, *,
                               base_url=server.base_url, api_key=server.api_key) as model:
                 yield model
         return
-    key = api_key_for(settings)
+    key = os.environ.get(settings.api_key_env) or None
     if not key and not settings.base_url:
         raise ModelNotConfiguredError(NO_MODEL.format(env=settings.api_key_env))
     with _remembering(config, store, settings, settings.base_url or "https://api.openai.com/v1",
@@ -110,16 +113,18 @@ def extract_cached(pdf: Path, label: str) -> Extract:
     return extract
 
 
-def model_input(config: Config, extract: Extract, model: ChatModel) -> ModelInput:
+def request_for(config: Config, model: ChatModel, title: str, extract: Extract,
+                paper_id: str | None, suggested_section: str | None = None) -> SummaryRequest:
+    """The paper as the prompts and checks see it, sized for this model."""
     budget = config.input_budget(model.settings, local=model.local)
-    return build_model_input(extract, budget, config.extract.chars_per_token)
-
-
-def request_for(config: Config, title: str, text: str, paper_id: str | None,
-                suggested_section: str | None = None) -> SummaryRequest:
-    return SummaryRequest(title=title, text=text, sections=section_choices(config),
-                          paper_id=paper_id, language=config.output.language,
-                          suggested_section=suggested_section)
+    ratio = config.extract.chars_per_token
+    numbers = (number_sentences(extract, config.checks.numbers_budget, ratio)
+               if config.checks.numbers_budget else "")
+    return SummaryRequest(
+        title=title, text=build_model_input(extract, budget, ratio).text,
+        sections=section_choices(config), paper_id=paper_id, language=config.output.language,
+        suggested_section=suggested_section, pages=extract.pages, numbers=numbers,
+        max_copied_words=config.checks.max_copied_words)
 
 
 # -- one arXiv paper --------------------------------------------------------------------------
@@ -168,8 +173,7 @@ def summarize_arxiv(
         extract = extract_cached(pdf, label)
         if _unfinished(store, paper.id):
             store.set_status(paper.id, "extracted")
-        inputs = model_input(config, extract, model)
-        draft = model.summarize(request_for(config, paper.title, inputs.text, paper.id))
+        draft = summarize(model, request_for(config, model, paper.title, extract, paper.id))
     except PipelineError as exc:
         if _unfinished(store, paper.id):
             store.mark_failed(paper.id, _stage(exc), exc.message, None)
@@ -200,6 +204,5 @@ def _stage(exc: PipelineError) -> str:
 def summarize_pdf(config: Config, model: ChatModel, path: Path, title: str) -> tuple[Draft, str]:
     """A draft and its entry for a PDF on disk; nothing is fetched and nothing is stored."""
     extract = extract_pdf(path, source=path.name)
-    inputs = model_input(config, extract, model)
-    draft = model.summarize(request_for(config, title, inputs.text, None))
+    draft = summarize(model, request_for(config, model, title, extract, None))
     return draft, render_entry(title, draft.summary, None, root=config.root)

@@ -202,19 +202,77 @@ class Summary(BaseModel):
         raise ValueError(f"section must be one of {', '.join(sections)}; got {value!r}")
 
 
-def summary_schema(sections: list[str]) -> dict[str, Any]:
-    """The JSON schema sent to the endpoint: strict, every key required, sections enumerated."""
-    schema = Summary.model_json_schema()
-    props = schema["properties"]
-    props["section"]["enum"] = list(sections)
-    for prop in props.values():
-        prop.pop("title", None)
-        prop.pop("default", None)
-    schema.pop("title", None)
+class Evidence(BaseModel):
+    """Verbatim quotes from the paper behind each field; shown to editors, never published."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    objective: list[str] = Field(default_factory=list, description="1 or 2 verbatim quotes")
+    method: list[str] = Field(default_factory=list, description="1 or 2 verbatim quotes")
+    metric: list[str] = Field(default_factory=list, description="1 or 2 verbatim quotes")
+    results: list[str] = Field(default_factory=list,
+                               description="1 or 2 verbatim quotes, or none without results")
+
+    @field_validator("*")
+    @classmethod
+    def _two_at_most(cls, value: list[str]) -> list[str]:
+        return [q.strip() for q in value if q and q.strip()][:2]
+
+
+class Answer(Summary):
+    """A summary as the model returns it: the entry's fields and the quotes behind them."""
+
+    evidence: Evidence = Field(
+        default_factory=Evidence,
+        description="For objective, method, metric and results: 1 or 2 sentences copied "
+                    "word for word from the paper that support what you wrote",
+    )
+
+    def summary(self) -> Summary:
+        return Summary.model_validate(self.model_dump(exclude={"evidence"}))
+
+
+class MetricAnswer(BaseModel):
+    """The Metric field written again from the sentences that carry the paper's numbers."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    metric: str = Field(min_length=10, description="How the paper is evaluated and its "
+                        "headline numbers, each number exactly as the paper writes it")
+    quotes: list[str] = Field(default_factory=list, description="1 or 2 of the given "
+                              "sentences, copied word for word, that back the metric")
+
+
+def strict_schema(model: type[BaseModel], sections: list[str] | None = None) -> dict[str, Any]:
+    """The JSON schema sent to an endpoint: inlined, every key required, no extra keys, and
+    the digest's sections enumerated."""
+    raw = model.model_json_schema()
+    defs = raw.pop("$defs", {})
+
+    def tidy(node: Any) -> Any:
+        if isinstance(node, list):
+            return [tidy(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:  # inline it, keeping the field's own description
+            extra = {k: v for k, v in node.items() if k != "$ref"}
+            return {**tidy(defs[node["$ref"].rsplit("/", 1)[-1]]), **extra}
+        out = {k: tidy(v) for k, v in node.items() if k not in ("title", "default")}
+        if "properties" in node:
+            out["properties"] = {name: tidy(prop) for name, prop in node["properties"].items()}
+            out["required"] = list(node["properties"])
+            out["additionalProperties"] = False
+        return out
+
+    schema: dict[str, Any] = tidy(raw)
     schema.pop("description", None)
-    schema["required"] = list(props)
-    schema["additionalProperties"] = False
+    if sections is not None and "section" in schema.get("properties", {}):
+        schema["properties"]["section"]["enum"] = list(sections)
     return schema
+
+
+def summary_schema(sections: list[str]) -> dict[str, Any]:
+    return strict_schema(Summary, sections)
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
+from .chat import ChatModel
 from .config import Config, TopicSettings
-from .drafting import load_extract, model_input, request_for, save, save_extract
+from .drafting import load_extract, request_for, save, save_extract
 from .errors import ConfigError, PipelineError, UsageError
 from .extract import extract_many
 from .fetch import ArxivSource
 from .models import Draft, Extract, Paper
+from .preflight import preflight
 from .store import PaperRecord, Store
-from .summarize import ChatModel
+from .summarize import summarize
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +233,7 @@ def run_week(
         if work:
             with model_factory() as model, _Drafting(config, store, model, report,
                                                      progress) as drafting:
+                preflight(config, model)  # a model that cannot do the job spends nothing
                 for batch in _batches(work, first=config.model.concurrency):
                     ready = _download(source, store, batch, report, progress, drafting)
                     for record, extract in _extract(config, store, source, ready, report,
@@ -290,9 +293,9 @@ class _Drafting:
         self.report.model_calls = self.model.calls - self.calls_before
 
     def submit(self, record: PaperRecord, extract: Extract) -> None:
-        inputs = model_input(self.config, extract, self.model)
-        request = request_for(self.config, record.title, inputs.text, record.id, record.section)
-        self.futures[self.pool.submit(self.model.summarize, request)] = record
+        request = request_for(self.config, self.model, record.title, extract, record.id,
+                              record.section)
+        self.futures[self.pool.submit(summarize, self.model, request)] = record
 
     def collect(self, wait: bool = False) -> None:
         """Store every finished draft; with wait, until none is left."""

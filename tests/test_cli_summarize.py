@@ -23,11 +23,21 @@ SUMMARY = {
                  "without training again.",
     "method": ["Freeze the diffusion model and ControlNet; train the adapter only.",
                "The adapter maps ControlNet outputs to the diffusion latent."],
-    "metric": "Matches a pretrained image ControlNet on COCO with less than 10 GPU hours.",
+    "metric": "Improves accuracy by 12.5% on a standard benchmark.",
     "results": None,
     "limitation": "Needs one adapter per backbone.",
     "section": "Controllable",
+    "evidence": {
+        "objective": ["We study a problem and propose a method"],
+        "method": ["Our method encodes the input and decodes a summary with attention."],
+        "metric": ["improves accuracy by 12.5% on a standard benchmark"],
+        "results": [],
+    },
 }
+# the numbers pass: Metric again from the sentences that carry numbers
+METRIC = {"metric": "Improves accuracy by 12.5% on a standard benchmark.",
+          "quotes": ["We presented a method that improves accuracy by 12.5%."]}
+PUBLISHED = {k: v for k, v in SUMMARY.items() if k != "evidence"}
 ENTRY = """\
 #### Ctrl-Adapter: An Efficient and Versatile Framework for Adapting Diverse Controls to Any \
 Diffusion Model
@@ -40,7 +50,7 @@ without training again. [arXiv](https://arxiv.org/abs/2404.07965)
     - `Method:`
         - Freeze the diffusion model and ControlNet; train the adapter only.
         - The adapter maps ControlNet outputs to the diffusion latent.
-    - `Metric:` Matches a pretrained image ControlNet on COCO with less than 10 GPU hours.
+    - `Metric:` Improves accuracy by 12.5% on a standard benchmark.
     - `Limitation:` Needs one adapter per backbone.
     </details>
 """
@@ -59,7 +69,7 @@ def run(make_config: Callable[..., Path]) -> Run:
 def test_prints_the_entry_in_the_hand_written_format(arxiv_api: FakeArxiv, chat_api: FakeChat,
                                                      run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(SUMMARY)
+    chat_api.reply(SUMMARY, METRIC)
     result = run("summarize", "2404.07965")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ENTRY
@@ -71,7 +81,7 @@ def test_prints_the_entry_in_the_hand_written_format(arxiv_api: FakeArxiv, chat_
                                   "https://arxiv.org/pdf/2404.07965v2"])
 def test_every_id_form(arxiv_api: FakeArxiv, chat_api: FakeChat, run: Run, form: str) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(SUMMARY)
+    chat_api.reply(SUMMARY, METRIC)
     result = run("summarize", form)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ENTRY
@@ -89,27 +99,28 @@ def test_old_style_id(arxiv_api: FakeArxiv, run: Run) -> None:
 def test_second_call_downloads_nothing_and_calls_no_model(arxiv_api: FakeArxiv,
                                                           chat_api: FakeChat, run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(SUMMARY)
+    chat_api.reply(SUMMARY, METRIC)
     first = run("summarize", "2404.07965")
     second = run("summarize", "2404.07965")
     assert second.exit_code == 0, second.stderr
     assert second.stdout == first.stdout == ENTRY
     assert "(stored draft of " in second.stderr
-    assert chat_api.calls == 1
+    assert chat_api.calls == 2  # the summary and the numbers pass
     assert arxiv_api.count("pdf") == 1
+    chat_api.reply(SUMMARY, METRIC)
     forced = run("summarize", "2404.07965", "--force")
     assert forced.exit_code == 0
-    assert chat_api.calls == 2
+    assert chat_api.calls == 4
     assert arxiv_api.count("pdf") == 1
 
 
 def test_json_output(arxiv_api: FakeArxiv, chat_api: FakeChat, run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(SUMMARY)
+    chat_api.reply(SUMMARY, METRIC)
     result = run("summarize", "2404.07965", "--json")
     data = json.loads(result.stdout)
     assert data["id"] == "2404.07965" and data["version"] == 2
-    assert data["summary"] == SUMMARY
+    assert data["summary"] == PUBLISHED
     assert data["usage"]["model"] == "fake-model"
     assert data["usage"]["response_format"] == "json_schema"
     assert data["usage"]["prompt_tokens"] > 0
@@ -120,13 +131,13 @@ def test_local_pdf_needs_no_arxiv(arxiv_api: FakeArxiv, chat_api: FakeChat, run:
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(make_pdf(paper_pages("Local Paper About Diffusion"),
                              title="Local Paper About Diffusion"))
-    chat_api.reply(SUMMARY)
+    chat_api.reply(SUMMARY, METRIC)
     result = run("summarize", "--pdf", str(pdf))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("#### Local Paper About Diffusion\n")
     assert "[arXiv]" not in result.stdout
     assert arxiv_api.log == []
-    chat_api.reply(SUMMARY)
+    chat_api.reply(SUMMARY, METRIC)
     titled = run("summarize", "--pdf", str(pdf), "--title", "Another Title")
     assert titled.stdout.startswith("#### Another Title\n")
 
@@ -243,11 +254,13 @@ def test_the_endpoints_format_is_remembered_across_runs(arxiv_api: FakeArxiv,
                                                         chat_api: FakeChat, run: Run) -> None:
     arxiv_api.add(PAPER, FakePaper("2404.07966", title="Another Diffusion Paper"))
     chat_api.accepts = {"text"}
+    chat_api.reply(SUMMARY, METRIC)
     assert run("summarize", "2404.07965").exit_code == 0
-    probes = chat_api.calls
-    assert probes == 4  # json_schema, json_object + schema, json_object, then text
+    # json_schema, json_object + schema, json_object, then text; then the numbers pass
+    assert chat_api.calls == 5
+    chat_api.reply(SUMMARY, METRIC)
     assert run("summarize", "2404.07966").exit_code == 0
-    assert chat_api.calls == probes + 1
+    assert chat_api.calls == 7
     assert "response_format" not in chat_api.requests[-1]
 
 
@@ -333,3 +346,31 @@ def test_no_endpoint_and_no_local_runtime_says_how(arxiv_api: FakeArxiv,
     assert (result.exit_code, result.stderr) == (
         2, "Error: model.provider is local, but the local runtime is not installed: "
            "pip install 'paperlist[local]'\n")
+
+
+def test_drafts_show_the_evidence_and_checks(arxiv_api: FakeArxiv, chat_api: FakeChat,
+                                             run: Run) -> None:
+    arxiv_api.add(PAPER)
+    chat_api.reply(SUMMARY, METRIC)
+    assert run("summarize", "2404.07965").exit_code == 0
+    shown = run("drafts", "show", "2404.07965").stdout
+    assert ('Evidence (not published):\n'
+            '  objective, p. 1, verified: "We study a problem and propose a method"\n'
+            '  method, p. 1, verified: "Our method encodes the input and decodes a summary '
+            'with attention."\n'
+            '  metric, p. 1, verified: "We presented a method that improves accuracy by '
+            '12.5%."\n\nChecks: verified\n') in shown
+    listed = run("drafts", "list").stdout
+    assert listed == f"2404.07965\tdrafted\tControllable\t{PAPER.title}\n"
+
+
+def test_drafts_list_shows_the_flags(arxiv_api: FakeArxiv, chat_api: FakeChat, run: Run) -> None:
+    arxiv_api.add(PAPER)
+    invented = {**SUMMARY, "metric": "Improves accuracy by 99.5%."}
+    chat_api.reply(invented, {"metric": invented["metric"], "quotes": []}, invented)
+    assert run("summarize", "2404.07965").exit_code == 0
+    assert run("drafts", "list").stdout == (
+        f"2404.07965\tdrafted\tControllable\t{PAPER.title}  [1 flag: numbers not in the "
+        "paper: 99.5]\n")
+    assert "Checks: numbers not in the paper: 99.5\n" in run("drafts", "show",
+                                                             "2404.07965").stdout

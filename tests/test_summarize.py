@@ -9,16 +9,11 @@ from typing import Any
 import pytest
 from fakes import Completion, FakeChat, FakeResponse, chat_error, default_summary
 
+from pipeline.chat import ChatModel, InvalidAnswerError, parse_answer
 from pipeline.config import ModelSettings
 from pipeline.errors import ConfigError, SummarizeError
-from pipeline.summarize import (
-    ChatModel,
-    InvalidAnswerError,
-    SectionChoice,
-    SummaryRequest,
-    parse_summary,
-    prompt_version,
-)
+from pipeline.models import Summary
+from pipeline.summarize import SectionChoice, SummaryRequest, prompt_version, summarize
 
 SECTIONS = (SectionChoice("LLM", "large language model"), SectionChoice("Diffusion"))
 REQUEST = SummaryRequest(title="TransformerFAM: Feedback attention is working memory",
@@ -48,7 +43,7 @@ def valid(section: str = "LLM", **change: Any) -> dict[str, Any]:
 def test_json_schema_request_and_recorded_usage(chat_api: FakeChat,
                                                 make_model: ModelFactory) -> None:
     chat_api.reply(Completion(valid(), prompt_tokens=900, completion_tokens=120))
-    draft = make_model(max_output_tokens=700, temperature=0.1).summarize(REQUEST)
+    draft = summarize(make_model(max_output_tokens=700, temperature=0.1), REQUEST)
     assert draft.summary.metric == "Improves accuracy by 12.5% on long-context tasks."
     body = chat_api.requests[0]
     assert body["model"] == "fake-model"
@@ -75,8 +70,8 @@ def test_falls_back_to_json_object_with_schema_and_remembers(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
     chat_api.accepts = {"json_object", "text"}
     model = make_model()
-    model.summarize(REQUEST)
-    model.summarize(REQUEST)
+    summarize(model, REQUEST)
+    summarize(model, REQUEST)
     kinds = [(r.get("response_format") or {}).get("type") for r in chat_api.requests]
     assert kinds == ["json_schema", "json_object", "json_object"]
     assert chat_api.requests[1]["response_format"]["schema"]["additionalProperties"] is False
@@ -88,7 +83,7 @@ def test_falls_back_to_plain_text_with_fenced_json(chat_api: FakeChat,
     chat_api.accepts = {"text"}
     chat_api.reply("Sure! Here it is:\n```json\n" + json.dumps(valid("Diffusion")) + "\n```\n")
     model = make_model()
-    draft = model.summarize(REQUEST)
+    draft = summarize(model, REQUEST)
     assert draft.summary.section == "Diffusion"
     assert draft.usage.response_format == "text"
     assert model.learned_format == "text"
@@ -98,7 +93,7 @@ def test_falls_back_to_plain_text_with_fenced_json(chat_api: FakeChat,
 
 def test_a_known_format_is_used_without_probing(chat_api: FakeChat,
                                                 make_model: ModelFactory) -> None:
-    make_model(known_format="json_object").summarize(REQUEST)
+    summarize(make_model(known_format="json_object"), REQUEST)
     assert chat_api.requests[0]["response_format"] == {"type": "json_object"}
     assert chat_api.calls == 1
 
@@ -107,7 +102,7 @@ def test_every_format_rejected_is_one_error(chat_api: FakeChat,
                                             make_model: ModelFactory) -> None:
     chat_api.accepts = set()
     with pytest.raises(SummarizeError) as caught:
-        make_model().summarize(REQUEST)
+        summarize(make_model(), REQUEST)
     assert str(caught.value) == ("2404.09173: the endpoint rejected every response format: "
                                  "response_format json_schema is not supported")
     assert chat_api.calls == 4
@@ -116,7 +111,7 @@ def test_every_format_rejected_is_one_error(chat_api: FakeChat,
 def test_invalid_answer_is_asked_again_with_the_error(chat_api: FakeChat,
                                                       make_model: ModelFactory) -> None:
     chat_api.reply(valid(keypoints=["only one"]), Completion(valid(), completion_tokens=50))
-    draft = make_model().summarize(REQUEST)
+    draft = summarize(make_model(), REQUEST)
     assert draft.usage.attempts == 2
     retry = chat_api.requests[1]["messages"]
     assert retry[2]["role"] == "assistant"
@@ -128,7 +123,7 @@ def test_invalid_answer_is_asked_again_with_the_error(chat_api: FakeChat,
 
 def test_truncated_answer_is_asked_again(chat_api: FakeChat, make_model: ModelFactory) -> None:
     chat_api.reply(Completion('{"keypoints": ["Feedback', finish_reason="length"), valid())
-    draft = make_model().summarize(REQUEST)
+    draft = summarize(make_model(), REQUEST)
     assert draft.usage.attempts == 2
     assert "cut off at the output limit" in chat_api.requests[1]["messages"][-1]["content"]
 
@@ -137,7 +132,7 @@ def test_garbage_every_time_gives_up_after_the_repairs(chat_api: FakeChat,
                                                        make_model: ModelFactory) -> None:
     chat_api.reply("no json here", "{not json", ["a", "list"])
     with pytest.raises(SummarizeError) as caught:
-        make_model(repair_attempts=2).summarize(REQUEST)
+        summarize(make_model(repair_attempts=2), REQUEST)
     assert str(caught.value) == ("2404.09173: the model gave no valid summary in 3 attempts: "
                                  "the answer holds no JSON object")
     assert chat_api.calls == 3
@@ -146,7 +141,7 @@ def test_garbage_every_time_gives_up_after_the_repairs(chat_api: FakeChat,
 def test_429_is_retried_by_the_client_not_twice_over(chat_api: FakeChat,
                                                      make_model: ModelFactory) -> None:
     chat_api.reply(chat_error(429, "Rate limit reached", retry_after=1), valid())
-    draft = make_model(max_retries=2).summarize(REQUEST)
+    draft = summarize(make_model(max_retries=2), REQUEST)
     assert draft.usage.attempts == 1
     assert chat_api.calls == 2
     assert chat_api.intervals("completion")[0] >= 0.9
@@ -156,7 +151,7 @@ def test_persistent_503_fails_after_the_clients_retries(chat_api: FakeChat,
                                                         make_model: ModelFactory) -> None:
     chat_api.reply(*[chat_error(503, "overloaded", type="server_error", retry_after=0)] * 5)
     with pytest.raises(SummarizeError) as caught:
-        make_model(max_retries=2).summarize(REQUEST)
+        summarize(make_model(max_retries=2), REQUEST)
     assert str(caught.value) == "2404.09173: the model endpoint answered HTTP 503: overloaded"
     assert chat_api.calls == 3
 
@@ -165,19 +160,19 @@ def test_wrong_key_and_model_are_configuration_errors(chat_api: FakeChat,
                                                       make_model: ModelFactory) -> None:
     chat_api.api_key = "the-right-key"
     with pytest.raises(ConfigError) as caught:
-        make_model().summarize(REQUEST)
+        summarize(make_model(), REQUEST)
     assert str(caught.value) == (f"the model endpoint {chat_api.base_url} refused the API key "
                                  "(HTTP 401); check $OPENAI_API_KEY")
     chat_api.api_key = None
     chat_api.reply(chat_error(404, "The model `nope` does not exist", code="model_not_found"))
     with pytest.raises(ConfigError, match="has no model 'fake-model' \\(HTTP 404\\)"):
-        make_model().summarize(REQUEST)
+        summarize(make_model(), REQUEST)
 
 
 def test_slow_answer_times_out(chat_api: FakeChat, make_model: ModelFactory) -> None:
     chat_api.latency = 3
     with pytest.raises(SummarizeError) as caught:
-        make_model(timeout=0.5).summarize(REQUEST)
+        summarize(make_model(timeout=0.5), REQUEST)
     assert str(caught.value) == "2404.09173: the model did not answer within 0.5 s"
 
 
@@ -185,7 +180,7 @@ def test_non_json_http_body_is_an_error(chat_api: FakeChat, make_model: ModelFac
     chat_api.reply(FakeResponse(200, b"<html>proxy error</html>",
                                 {"Content-Type": "text/html"}))
     with pytest.raises(SummarizeError) as caught:
-        make_model().summarize(REQUEST)
+        summarize(make_model(), REQUEST)
     assert str(caught.value) == ("2404.09173: the model endpoint answered with something that "
                                  "is not a chat completion: '<html>proxy error</html>'")
 
@@ -194,13 +189,13 @@ def test_unreachable_endpoint(make_model: ModelFactory) -> None:
     model = ChatModel(ModelSettings(name="m", max_retries=0, timeout=2),
                       base_url="http://127.0.0.1:9/v1", api_key="k")
     with pytest.raises(SummarizeError) as caught:
-        model.summarize(REQUEST)
+        summarize(model, REQUEST)
     assert str(caught.value) == ("2404.09173: cannot reach the model endpoint "
                                  "http://127.0.0.1:9/v1")
 
 
 def test_the_default_fake_summary_is_valid(chat_api: FakeChat, make_model: ModelFactory) -> None:
-    draft = make_model().summarize(REQUEST)
+    draft = summarize(make_model(), REQUEST)
     assert draft.summary.section == "LLM"
     assert default_summary(chat_api.requests[0])["section"] == "LLM"
 
@@ -214,12 +209,82 @@ def test_the_default_fake_summary_is_valid(chat_api: FakeChat, make_model: Model
         ('```json\n{"objective": "x"}\n```', "keypoints: Field required"),
     ],
 )
-def test_parse_summary_problems(content: str, problem: str) -> None:
+def test_parse_answer_problems(content: str, problem: str) -> None:
     with pytest.raises(InvalidAnswerError) as caught:
-        parse_summary(content, ["LLM"])
+        parse_answer(content, Summary, {"sections": ["LLM"]})
     assert str(caught.value).startswith(problem)
 
 
-def test_parse_summary_takes_the_json_out_of_prose() -> None:
+def test_parse_answer_takes_the_json_out_of_prose() -> None:
     text = "Here you go: " + json.dumps(valid()) + " Hope this helps."
-    assert parse_summary(text, ["LLM"]).section == "LLM"
+    assert parse_answer(text, Summary, {"sections": ["LLM"]}).section == "LLM"
+
+
+# -- issue 5: evidence, the numbers pass, checks and one fix --------------------------------
+
+PAGES = ("TransformerFAM: Feedback attention is working memory\nAbstract\nWe propose Feedback "
+         "Attention Memory (FAM), a novel architecture that leverages a feedback loop to "
+         "enable the network to attend to its own latent representations.",
+         "Results\nFAM improves accuracy on long-context tasks by 16.0% across 1B, 8B and 24B "
+         "models.")
+CHECKED = SummaryRequest(
+    title=REQUEST.title, text=REQUEST.text, sections=SECTIONS, paper_id="2404.09173",
+    pages=PAGES, numbers="[results] FAM improves accuracy on long-context tasks by 16.0% "
+                         "across 1B, 8B and 24B models.")
+EVIDENCE = {"objective": ["a novel architecture that leverages a feedback loop"],
+            "method": ["enable the network to attend to its own latent representations"],
+            "metric": ["improves accuracy on long-context tasks by 16.0%"], "results": []}
+NUMBERS = {"metric": "Accuracy on long-context tasks improves by 16% for 1B, 8B and 24B "
+                     "models.", "quotes": ["FAM improves accuracy on long-context tasks by "
+                                           "16.0% across 1B, 8B and 24B models."]}
+
+
+def test_a_verified_draft_takes_two_requests(chat_api: FakeChat,
+                                             make_model: ModelFactory) -> None:
+    chat_api.reply(valid(evidence=EVIDENCE), NUMBERS)
+    draft = summarize(make_model(), CHECKED)
+    assert draft.summary.metric == NUMBERS["metric"]
+    checks = draft.extras["checks"]
+    assert checks["verified"] is True and checks["flags"] == []
+    assert checks["numbers_cited"] == checks["numbers_found"] == 4
+    assert checks["evidence"]["metric"] == [
+        {"text": NUMBERS["quotes"][0], "page": 2, "verified": True}]
+    assert draft.usage.attempts == 2
+    numbers_request = chat_api.requests[1]
+    assert numbers_request["response_format"]["json_schema"]["name"] == "metric"
+    assert numbers_request["messages"][-2]["role"] == "assistant"  # the conversation goes on
+    assert numbers_request["messages"][-1]["content"].startswith(
+        "These sentences of the paper carry its numbers:\n\n[results] FAM improves")
+
+
+def test_invented_numbers_are_asked_again_once_then_flagged(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    invented = {"metric": "Accuracy improves by 23.4%, 7x faster.", "quotes": []}
+    chat_api.reply(valid(evidence=EVIDENCE), invented,
+                   valid(evidence=EVIDENCE, metric="Accuracy improves by 23.4%, 7x faster."))
+    draft = summarize(make_model(), CHECKED)
+    assert chat_api.calls == 3
+    fix = chat_api.requests[2]["messages"][-1]["content"]
+    assert "It fails these checks:\n- numbers not in the paper: 23.4, 7\n" in fix
+    assert draft.extras["checks"]["flags"] == ["numbers not in the paper: 23.4, 7"]
+    assert draft.extras["checks"]["verified"] is False
+    assert draft.summary.metric == "Accuracy improves by 23.4%, 7x faster."
+
+
+def test_a_fix_that_makes_things_worse_is_not_taken(chat_api: FakeChat,
+                                                    make_model: ModelFactory) -> None:
+    chat_api.reply(valid(evidence={**EVIDENCE, "metric": []}), NUMBERS | {"quotes": []},
+                   valid(keypoints=["工作记忆", "b c", "b c"], evidence={}))
+    draft = summarize(make_model(), CHECKED)
+    assert draft.extras["checks"]["flags"] == ["metric: no supporting quote"]
+    assert draft.summary.keypoints == ["Feedback attention", "Working memory", "Long context"]
+
+
+def test_a_fixed_draft_is_verified(chat_api: FakeChat, make_model: ModelFactory) -> None:
+    chat_api.reply(valid(keypoints=["TransformerFAM: Feedback attention is working memory",
+                                    "Working memory", "Long context"], evidence=EVIDENCE),
+                   NUMBERS, valid(evidence=EVIDENCE, metric=NUMBERS["metric"]))
+    draft = summarize(make_model(), CHECKED)
+    assert draft.extras["checks"]["verified"] is True
+    assert draft.summary.keypoints[0] == "Feedback attention"
+    assert "- keypoint is the title: " in chat_api.requests[2]["messages"][-1]["content"]

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from fakes import FakeArxiv, FakeChat, chat_error
+from fakes import FakeArxiv, FakeChat, chat_error, preflight_answer
+from fakes.chat_api import PREFLIGHT_ANSWER
 from weekly_fixtures import (
     WEEK,
     answer,
@@ -108,7 +109,8 @@ def test_full_week_drafts_reviews_and_publishes(week: FakeArxiv, chat_api: FakeC
     assert result.exit_code == 0, result.stderr
     drafted = expected_ids()
     assert sorted(result.stdout.split()) == sorted(drafted)
-    assert chat_api.calls - calls_before == len(drafted)
+    # the preflight, then the summary and the numbers pass of every paper
+    assert chat_api.calls - calls_before == 2 + 2 * len(drafted)
     assert chat_api.max_in_flight <= 3
     assert "24 new papers selected; 1 already known, 2 off topic or excluded, 0 over the cap; "\
         "0 left from earlier runs." in result.stderr
@@ -209,7 +211,9 @@ def test_an_auth_error_stops_the_run_with_exit_2(week: FakeArxiv, chat_api: Fake
     result = run("weekly", "--week", "2024-W15", "--limit", "3")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1].startswith("Error: the model endpoint ")
-    assert set(statuses(tmp_path / "output" / "paperlist.db").values()) == {"extracted"}
+    # the preflight met the error: nothing was downloaded
+    assert set(statuses(tmp_path / "output" / "paperlist.db").values()) == {"found"}
+    assert week.count("pdf") == 0
     chat_api.api_key = None
     resumed = run("weekly", "--week", "2024-W15", "--limit", "0")
     assert resumed.exit_code == 0, resumed.stderr
@@ -267,8 +271,9 @@ def test_a_killed_run_resumes_to_the_same_files(week: FakeArxiv, chat_api: FakeC
     assert "left from earlier runs" in resumed.stderr
     final = statuses(db)
     assert set(final) == set(expected_ids()) and set(final.values()) == {"drafted"}
-    # no paper drafted before the kill was drafted again
-    assert chat_api.calls - calls <= 24 - list(partial.values()).count("drafted") + 3
+    # no paper drafted before the kill was drafted again: the preflight, then two calls for
+    # each of the others
+    assert chat_api.calls - calls == 2 + 2 * (24 - list(partial.values()).count("drafted"))
     with sqlite3.connect(db) as conn:
         runs = conn.execute("SELECT status FROM runs ORDER BY id").fetchall()
     assert runs == [("crashed",), ("finished",)]
@@ -305,9 +310,10 @@ def test_usage_errors(run: Run) -> None:
         1, "Error: '2024-04' is not a month: expected YYYYMM, e.g. 202404\n")
 
 
-def test_weekly_reports_an_unreachable_model_per_paper(week: FakeArxiv, chat_api: FakeChat,
-                                                       run: Run) -> None:
-    chat_api.reply(*[chat_error(503, "overloaded", type="server_error", retry_after=0)] * 6)
+def test_weekly_reports_an_overloaded_model_per_paper(week: FakeArxiv, chat_api: FakeChat,
+                                                      run: Run) -> None:
+    overloaded = chat_error(503, "overloaded", type="server_error", retry_after=0)
+    chat_api.default = lambda request: preflight_answer(request) or overloaded
     result = run("weekly", "--week", "2024-W15", "--limit", "2")
     assert result.exit_code == 1
     assert "2 of 2 failed:" in result.stderr
@@ -330,3 +336,39 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
             pass
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
+
+
+def test_a_model_that_cannot_follow_the_format_stops_the_run(week: FakeArxiv, chat_api: FakeChat,
+                                                            run: Run, tmp_path: Path) -> None:
+    chat_api.default = lambda request: "I am a helpful assistant! Here is a poem."
+    result = run("weekly", "--week", "2024-W15")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: model preflight failed: fake-model at {chat_api.base_url} cannot follow the "
+        "summary format: the model gave no valid summary in 3 attempts: the answer holds no "
+        "JSON object")
+    assert chat_api.calls == 3
+    assert week.count("pdf") == 0
+    check = run("check-model")
+    assert check.exit_code == 2
+    assert check.stderr.splitlines()[-1].startswith("Error: model preflight failed: ")
+
+
+def test_a_model_whose_test_draft_fails_the_checks_stops_the_run(
+        week: FakeArxiv, chat_api: FakeChat, run: Run) -> None:
+    invented = {**PREFLIGHT_ANSWER, "metric": "Scores 99.9 on LongBench, 50 times faster."}
+    chat_api.default = lambda request: invented
+    result = run("weekly", "--week", "2024-W15")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: model preflight failed: fake-model at {chat_api.base_url} drafted a test paper "
+        "that fails the checks: numbers not in the paper: 99.9, 50")
+    assert chat_api.calls == 3  # the summary, the numbers pass, one fix
+    assert week.count("pdf") == 0
+
+
+def test_check_model_passes_a_capable_model(chat_api: FakeChat, run: Run) -> None:
+    result = run("check-model")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("ok: fake-model drafted the test paper in ")
+    assert "every check passed." in result.stdout

@@ -4,7 +4,15 @@
 """
 
 from .arxiv_api import FakeArxiv, FakePaper, QueryError, parse_query, sample_papers, split_id
-from .chat_api import Completion, FakeChat, chat_error, default_summary, requested_sections
+from .chat_api import (
+    Completion,
+    FakeChat,
+    chat_error,
+    default_summary,
+    is_numbers_pass,
+    preflight_answer,
+    requested_sections,
+)
 from .http import (
     FakeResponse,
     FakeServer,
@@ -35,6 +43,8 @@ __all__ = [
     "default_summary",
     "garbage",
     "html_page",
+    "is_numbers_pass",
+    "preflight_answer",
     "parse_query",
     "rate_limited",
     "requested_sections",

@@ -98,8 +98,54 @@ def paper_title(request: dict[str, Any]) -> str | None:
     return None
 
 
+PREFLIGHT_TITLE = "Sparse Lantern Attention for Long Documents"  # pipeline/preflight.py
+PREFLIGHT_METRIC = ("On LongBench, a 1.3B model with SLA scores 41.2 versus 41.0 for dense "
+                    "attention and runs 3.1 times faster on 32k-token inputs.")
+PREFLIGHT_ANSWER = {
+    "keypoints": ["Sparse lantern attention", "Linear-time attention",
+                  "Long-document efficiency"],
+    "objective": "Make attention over long documents cheaper without losing accuracy.",
+    "method": ["Each token attends to 64 learned lantern tokens.",
+               "The lanterns are updated with a linear-time scan after every layer."],
+    "metric": PREFLIGHT_METRIC,
+    "results": None,
+    "limitation": "The number of lantern tokens must be chosen by hand.",
+    "section": "LLM",
+    "evidence": {
+        "objective": ["Sparse Lantern Attention makes long-document language models cheaper "
+                      "without losing accuracy."],
+        "method": ["Each token attends to 64 learned lantern tokens that summarize the whole "
+                   "sequence."],
+        "metric": ["With SLA the model scores 41.2 on LongBench, while dense attention scores "
+                   "41.0."],
+        "results": [],
+    },
+}
+
+
+def is_numbers_pass(request: dict[str, Any]) -> bool:
+    """The second request of a draft: Metric again from the sentences with numbers."""
+    messages = request.get("messages") or [{}]
+    return message_text(messages[-1]).startswith("These sentences of the paper carry its")
+
+
+def preflight_answer(request: dict[str, Any]) -> dict[str, Any] | None:
+    """What a capable model answers to paperlist's preflight paper; None for other papers."""
+    if paper_title(request) != PREFLIGHT_TITLE:
+        return None
+    if is_numbers_pass(request):
+        return {"metric": PREFLIGHT_METRIC,
+                "quotes": ["SLA runs 3.1 times faster on 32k-token inputs and uses 45% less "
+                           "memory."]}
+    return PREFLIGHT_ANSWER
+
+
 def default_summary(request: dict[str, Any]) -> dict[str, Any]:
-    """A summary valid against pipeline.models.Summary, filed under the first allowed section."""
+    """A summary valid against pipeline.models.Summary, filed under the first allowed section;
+    the preflight paper gets an answer that passes paperlist's checks."""
+    preflight = preflight_answer(request)
+    if preflight is not None:
+        return preflight
     sections = requested_sections(request)
     title = paper_title(request)
     subject = f'The paper "{title}"' if title else "The paper"

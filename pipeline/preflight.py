@@ -1,0 +1,80 @@
+"""A model preflight: one small synthetic paper, summarized and checked like a real one.
+
+A model that cannot follow the summary format, or whose draft of an easy paper fails the checks,
+would waste a whole week's run; `weekly` runs this first and stops with exit code 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from .chat import ChatModel
+from .config import Config
+from .drafting import request_for
+from .errors import ConfigError, ModelPreflightError, SummarizeError
+from .models import Draft, Extract, Section
+from .summarize import summarize
+
+log = logging.getLogger(__name__)
+
+TITLE = "Sparse Lantern Attention for Long Documents"
+_SECTIONS = [
+    ("abstract", "Abstract",
+     "We introduce Sparse Lantern Attention (SLA), an attention mechanism in which each token "
+     "attends to a small set of learned lantern tokens instead of the whole sequence. SLA "
+     "reduces the cost of attention from quadratic to linear in the sequence length. On the "
+     "LongBench benchmark, a 1.3B-parameter model with SLA scores 41.2 against 41.0 for dense "
+     "attention, and runs 3.1 times faster on 32k-token inputs."),
+    ("introduction", "1 Introduction",
+     "Language models that read long documents are expensive, because in standard attention "
+     "every token attends to every other token. Earlier sparse methods fix the pattern of "
+     "attention by hand and lose accuracy on long-range questions."),
+    ("method", "2 Sparse Lantern Attention",
+     "Each token attends to 64 learned lantern tokens that summarize the whole sequence. The "
+     "lanterns are updated with a linear-time scan after every layer, so no token ever attends "
+     "to the full sequence."),
+    ("experiments", "3 Experiments",
+     "We train 1.3B-parameter models on 100B tokens of web text. With SLA the model scores "
+     "41.2 on LongBench, while dense attention scores 41.0. SLA runs 3.1 times faster on "
+     "32k-token inputs and uses 45% less memory."),
+    ("conclusion", "4 Conclusion",
+     "Sparse Lantern Attention makes long-document language models cheaper without losing "
+     "accuracy. A limitation is that the number of lantern tokens must be chosen by hand."),
+]
+
+
+def synthetic_paper() -> Extract:
+    sections = tuple(Section(kind, heading, text, 1) for kind, heading, text in _SECTIONS)
+    page = "\n".join([TITLE, *(f"{heading}\n{text}" for _, heading, text in _SECTIONS)])
+    return Extract(source="preflight", pages=(page,), sections=sections, title=TITLE)
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """A passed preflight: how long it took and the draft it produced."""
+
+    seconds: float
+    draft: Draft
+
+
+def preflight(config: Config, model: ChatModel) -> Preflight:
+    """Raise ModelPreflightError unless the model drafts the synthetic paper cleanly."""
+    started = time.monotonic()
+    where = f"{model.settings.name} at {model.endpoint}"
+    request = request_for(config, model, TITLE, synthetic_paper(), None, None)
+    try:
+        draft = summarize(model, request)
+    except ConfigError:
+        raise
+    except SummarizeError as exc:
+        raise ModelPreflightError(f"model preflight failed: {where} cannot follow the summary "
+                                  f"format: {exc.message}") from exc
+    flags = draft.extras.get("checks", {}).get("flags", [])
+    if flags:
+        raise ModelPreflightError(f"model preflight failed: {where} drafted a test paper that "
+                                  f"fails the checks: {'; '.join(flags)}")
+    seconds = time.monotonic() - started
+    log.info("model preflight passed: %s in %.1f s", where, seconds)
+    return Preflight(seconds, draft)
