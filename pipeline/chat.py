@@ -139,12 +139,18 @@ class ChatModel:
         paper_id: str | None,
         context: dict[str, Any] | None = None,
         name: str = "answer",
+        max_tokens: int | None = None,
+        repairs: int | None = None,
     ) -> tuple[T, str]:
-        """A validated answer and its raw text; unusable answers are asked again."""
+        """A validated answer and its raw text; unusable answers are asked again (`repairs`
+        times, default model.repair_attempts)."""
         followups: Messages = []
+        repairs = self.settings.repair_attempts if repairs is None else repairs
+        limit = min(max_tokens or self.settings.max_output_tokens,
+                    self.settings.max_output_tokens)
         retrying = Retrying(
             retry=retry_if_exception_type(InvalidAnswerError),
-            stop=stop_after_attempt(1 + self.settings.repair_attempts),
+            stop=stop_after_attempt(1 + repairs),
             wait=wait_none(),
             reraise=True,
         )
@@ -155,7 +161,7 @@ class ChatModel:
                     attempts += 1
                     tally.attempts += 1
                     content, finish = self._complete(build, followups, schema, name, tally,
-                                                     paper_id)
+                                                     paper_id, limit)
                     try:
                         if finish == "length":
                             raise InvalidAnswerError(
@@ -183,6 +189,7 @@ class ChatModel:
         name: str,
         tally: Tally,
         paper_id: str | None,
+        max_tokens: int,
     ) -> tuple[str | None, str | None]:
         """One answer, degrading the response format until the endpoint accepts one."""
         with self._lock:
@@ -203,7 +210,7 @@ class ChatModel:
                     model=self.settings.name,
                     messages=messages,  # type: ignore[arg-type]
                     temperature=self.settings.temperature,
-                    max_tokens=self.settings.max_output_tokens,
+                    max_tokens=max_tokens,
                     **kwargs,
                 )
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:

@@ -40,10 +40,16 @@ class CheckReport:
     evidence: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     numbers_cited: int = 0
     numbers_found: int = 0
+    problems: dict[str, list[str]] = field(default_factory=dict)  # answer field -> its flags
 
     @property
     def verified(self) -> bool:
         return not self.flags
+
+    def flag(self, answer_field: str, message: str) -> None:
+        """Record a failure, and which field of the model's answer must change to fix it."""
+        self.flags.append(message)
+        self.problems.setdefault(answer_field, []).append(message)
 
     def as_dict(self) -> dict[str, Any]:
         return {"verified": self.verified, "flags": list(self.flags),
@@ -88,6 +94,23 @@ class PaperText:
             page += 1
         return page + 1
 
+    def locate(self, quote: str) -> tuple[str, int] | None:
+        """The verbatim part of a quote and its page. Models often wrap a real passage in a
+        few words of their own ("Main finding: ..."); up to three such words at either end are
+        dropped, as long as most of the quote (six words or more) is the paper's own."""
+        words = quote.split()
+        keep = max(6, -(-len(words) * 3 // 4))
+        for cut in range(0, 7):
+            for lead in range(0, min(cut, 3) + 1):
+                tail = cut - lead
+                if tail > 3 or len(words) - cut < keep:
+                    continue
+                part = " ".join(words[lead:len(words) - tail])
+                page = self.find(part)
+                if page is not None:
+                    return part, page
+        return None
+
     def ngrams(self, n: int) -> set[tuple[str, ...]]:
         if n not in self._ngrams:
             words = self.words
@@ -121,25 +144,26 @@ def check_evidence(summary: Summary, quotes: Iterable[Quote], paper: PaperText,
                    report: CheckReport) -> None:
     wanted = [f for f in EVIDENCE_FIELDS if f != "results" or summary.results]
     for quote in quotes:
-        page = paper.find(quote.text)
+        found = paper.locate(quote.text)
+        text, page = found if found else (quote.text, quote.page)
         report.evidence.setdefault(quote.field, []).append(
-            {"text": quote.text, "page": page or quote.page, "verified": page is not None})
-        if page is None:
-            report.flags.append(f"{quote.field}: quote not found in the paper: "
-                                f"\"{_short(quote.text)}\"")
+            {"text": text, "page": page, "verified": found is not None})
+        if found is None:
+            report.flag("evidence", f"{quote.field}: quote not found in the paper: "
+                                    f"\"{_short(quote.text)}\"")
     for name in wanted:
-        if not any(q["verified"] for q in report.evidence.get(name, [])):
-            if name not in report.evidence:
-                report.flags.append(f"{name}: no supporting quote")
+        if name not in report.evidence:
+            report.flag("evidence", f"{name}: no supporting quote")
 
 
 def check_numbers(summary: Summary, paper: PaperText, report: CheckReport) -> None:
-    cited = numbers_in(summary.metric) + numbers_in(summary.results or "")
-    missing = [n for n in dict.fromkeys(cited) if n not in paper.numbers]
-    report.numbers_cited += len(cited)
-    report.numbers_found += sum(1 for n in cited if n in paper.numbers)
-    if missing:
-        report.flags.append(f"numbers not in the paper: {', '.join(missing)}")
+    for name, text in (("metric", summary.metric), ("results", summary.results or "")):
+        cited = numbers_in(text)
+        missing = [n for n in dict.fromkeys(cited) if n not in paper.numbers]
+        report.numbers_cited += len(cited)
+        report.numbers_found += sum(1 for n in cited if n in paper.numbers)
+        if missing:
+            report.flag(name, f"{name}: numbers not in the paper: {', '.join(missing)}")
 
 
 def check_keypoints(summary: Summary, title: str, report: CheckReport) -> None:
@@ -149,12 +173,12 @@ def check_keypoints(summary: Summary, title: str, report: CheckReport) -> None:
     for keypoint in summary.keypoints:
         key = squash(keypoint)
         if key and (key == title_key or key == main_title and len(main_title) > 20):
-            report.flags.append(f"keypoint is the title: \"{keypoint}\"")
+            report.flag("keypoints", f"keypoint is the title: \"{keypoint}\"")
         if key in seen:
-            report.flags.append(f"keypoint repeated: \"{keypoint}\"")
+            report.flag("keypoints", f"keypoint repeated: \"{keypoint}\"")
         seen.add(key)
         if len(keypoint.split()) > 8:
-            report.flags.append(f"keypoint is not a short phrase: \"{_short(keypoint)}\"")
+            report.flag("keypoints", f"keypoint is not a short phrase: \"{_short(keypoint)}\"")
 
 
 def check_language(summary: Summary, language: str, report: CheckReport) -> None:
@@ -163,7 +187,7 @@ def check_language(summary: Summary, language: str, report: CheckReport) -> None
     for name, text in _fields(summary).items():
         found = _CJK.findall(text)
         if found:
-            report.flags.append(f"{name}: characters outside {language}: {''.join(found[:8])}")
+            report.flag(name, f"{name}: characters outside {language}: {''.join(found[:8])}")
 
 
 def check_copying(summary: Summary, paper: PaperText, limit: int,
@@ -180,7 +204,7 @@ def check_copying(summary: Summary, paper: PaperText, limit: int,
             else:
                 run = 0
         if longest:
-            report.flags.append(f"{name} copies {longest} consecutive words of the paper")
+            report.flag(name, f"{name} copies {longest} consecutive words of the paper")
 
 
 def run_checks(summary: Summary, quotes: Sequence[Quote], paper: PaperText, *, title: str,

@@ -70,7 +70,7 @@ class ExtractSettings(_Strict):
 
 
 class ChecksSettings(_Strict):
-    max_copied_words: int = Field(20, ge=5)
+    max_copied_words: int = Field(30, ge=5)
     numbers_budget: int = Field(700, ge=0)
 
 

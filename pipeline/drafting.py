@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from .chat import ChatModel
 from .config import Config, ModelSettings
 from .entry import render_entry
 from .errors import ConfigError, ModelNotConfiguredError, PipelineError, ReviewError
+from .evidence import MARKER_SHARE, Citations
 from .extract import build_model_input, extract_pdf
 from .fetch import ArxivSource
 from .local import local_server, local_settings, wants_local
@@ -116,14 +118,17 @@ def extract_cached(pdf: Path, label: str) -> Extract:
 def request_for(config: Config, model: ChatModel, title: str, extract: Extract,
                 paper_id: str | None, suggested_section: str | None = None) -> SummaryRequest:
     """The paper as the prompts and checks see it, sized for this model."""
-    budget = config.input_budget(model.settings, local=model.local)
     ratio = config.extract.chars_per_token
+    budget = config.input_budget(model.settings, local=model.local)
+    citations = Citations()
+    text = build_model_input(extract, math.floor(budget * (1 - MARKER_SHARE)), ratio).text
     numbers = (number_sentences(extract, config.checks.numbers_budget, ratio)
                if config.checks.numbers_budget else "")
     return SummaryRequest(
-        title=title, text=build_model_input(extract, budget, ratio).text,
-        sections=section_choices(config), paper_id=paper_id, language=config.output.language,
-        suggested_section=suggested_section, pages=extract.pages, numbers=numbers,
+        title=title, text=citations.mark_text(text), sections=section_choices(config),
+        paper_id=paper_id, language=config.output.language,
+        suggested_section=suggested_section, pages=extract.pages,
+        numbers=citations.mark_lines(numbers), citations=citations,
         max_copied_words=config.checks.max_copied_words)
 
 

@@ -172,10 +172,7 @@ class Summary(BaseModel):
         cleaned = [k.strip().strip(";,").strip() for k in value]
         if any(not k for k in cleaned):
             raise ValueError("keypoints must not be empty")
-        too_long = [k for k in cleaned if len(k.split()) > 10]
-        if too_long:
-            raise ValueError(f"keypoints must be short phrases (at most 10 words): {too_long[0]!r}")
-        return cleaned
+        return cleaned  # a long one is flagged by the checks, not refused
 
     @field_validator("method")
     @classmethod
@@ -203,29 +200,30 @@ class Summary(BaseModel):
 
 
 class Evidence(BaseModel):
-    """Verbatim quotes from the paper behind each field; shown to editors, never published."""
+    """The numbered sentences of the paper behind each field; shown to editors, never
+    published."""
 
     model_config = ConfigDict(extra="ignore")
 
-    objective: list[str] = Field(default_factory=list, description="1 or 2 verbatim quotes")
-    method: list[str] = Field(default_factory=list, description="1 or 2 verbatim quotes")
-    metric: list[str] = Field(default_factory=list, description="1 or 2 verbatim quotes")
-    results: list[str] = Field(default_factory=list,
-                               description="1 or 2 verbatim quotes, or none without results")
+    objective: list[int] = Field(default_factory=list, description="1 or 2 sentence numbers")
+    method: list[int] = Field(default_factory=list, description="1 or 2 sentence numbers")
+    metric: list[int] = Field(default_factory=list, description="1 or 2 sentence numbers")
+    results: list[int] = Field(default_factory=list,
+                               description="1 or 2 sentence numbers, none without results")
 
     @field_validator("*")
     @classmethod
-    def _two_at_most(cls, value: list[str]) -> list[str]:
-        return [q.strip() for q in value if q and q.strip()][:2]
+    def _two_at_most(cls, value: list[int]) -> list[int]:
+        return list(dict.fromkeys(value))[:2]
 
 
 class Answer(Summary):
-    """A summary as the model returns it: the entry's fields and the quotes behind them."""
+    """A summary as the model returns it: the entry's fields and the sentences behind them."""
 
     evidence: Evidence = Field(
         default_factory=Evidence,
-        description="For objective, method, metric and results: 1 or 2 sentences copied "
-                    "word for word from the paper that support what you wrote",
+        description="For objective, method, metric and results: the numbers [n] of 1 or 2 "
+                    "sentences of the paper that support what you wrote",
     )
 
     def summary(self) -> Summary:
@@ -239,8 +237,13 @@ class MetricAnswer(BaseModel):
 
     metric: str = Field(min_length=10, description="How the paper is evaluated and its "
                         "headline numbers, each number exactly as the paper writes it")
-    quotes: list[str] = Field(default_factory=list, description="1 or 2 of the given "
-                              "sentences, copied word for word, that back the metric")
+    sentences: list[int] = Field(default_factory=list, description="the numbers [n] of 1 or "
+                                 "2 of the given sentences that back the metric")
+
+    @field_validator("sentences")
+    @classmethod
+    def _two_at_most(cls, value: list[int]) -> list[int]:
+        return list(dict.fromkeys(value))[:2]
 
 
 def strict_schema(model: type[BaseModel], sections: list[str] | None = None) -> dict[str, Any]:

@@ -17,15 +17,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError, create_model
+
 from .chat import ChatModel, Messages, Tally
-from .checks import CheckReport, PaperText, Quote, run_checks
+from .checks import EVIDENCE_FIELDS, CheckReport, PaperText, Quote, run_checks
 from .config import Config
+from .errors import ConfigError, SummarizeError
+from .evidence import Citations
 from .models import Answer, Draft, MetricAnswer, Usage, strict_schema
 from .templates import render, version_of
 
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "summarize"
+SHORT_ANSWER_TOKENS = 400  # the numbers pass: one or two sentences; a looping model stops here
 PROMPT_TEMPLATES = ("summarize_system.j2", "summarize_user.j2", "numbers.j2", "fix.j2",
                     "repair.j2")
 
@@ -50,7 +55,8 @@ class SummaryRequest:
     suggested_section: str | None = None  # the topic whose keywords found the paper
     pages: tuple[str, ...] = ()  # the paper's text per page; empty skips the checks
     numbers: str = ""  # sentences that carry the paper's numbers; empty skips that pass
-    max_copied_words: int = 20
+    citations: Citations = field(default_factory=Citations)  # what [n] in text/numbers means
+    max_copied_words: int = 30
 
     @property
     def section_names(self) -> list[str]:
@@ -112,9 +118,10 @@ def summarize(model: ChatModel, request: SummaryRequest) -> Draft:
     if request.numbers:
         metric, _ = model.ask(talk.then(raw, "numbers.j2", numbers=request.numbers),
                               MetricAnswer, strict_schema(MetricAnswer), tally=tally,
-                              paper_id=request.paper_id, name="metric")
+                              paper_id=request.paper_id, name="metric",
+                              max_tokens=SHORT_ANSWER_TOKENS)
         evidence = answer.evidence.model_copy(
-            update={"metric": metric.quotes or answer.evidence.metric})
+            update={"metric": metric.sentences or answer.evidence.metric})
         answer = answer.model_copy(update={"metric": metric.metric, "evidence": evidence})
     checks: dict[str, Any] = {}
     if request.pages:
@@ -123,14 +130,11 @@ def summarize(model: ChatModel, request: SummaryRequest) -> Draft:
         if report.flags:
             log.info("%s: %d checks failed; asking once more", request.paper_id or "paper",
                      len(report.flags))
-            fixed, _ = model.ask(
-                talk.then(answer.model_dump_json(), "fix.j2", flags=report.flags,
-                          draft=answer.model_dump_json(indent=1)),
-                Answer, answer_schema, tally=tally, paper_id=request.paper_id,
-                context=context, name="summary")
-            second = _check(fixed, request, paper)
-            if len(second.flags) <= len(report.flags):
-                answer, report = fixed, second
+            fixed = _fix(model, talk, answer, report, request, tally)
+            if fixed is not None:
+                second = _check(fixed, request, paper)
+                if len(second.flags) < len(report.flags):
+                    answer, report = fixed, second
         checks = report.as_dict()
     usage = Usage(
         model=model.settings.name,
@@ -148,9 +152,44 @@ def summarize(model: ChatModel, request: SummaryRequest) -> Draft:
     return Draft(summary=answer.summary(), usage=usage, extras={"checks": checks})
 
 
+def _fix(model: ChatModel, talk: _Conversation, answer: Answer, report: CheckReport,
+         request: SummaryRequest, tally: Tally) -> Answer | None:
+    """One request that names the failures and asks again for the failing fields only."""
+    names = [name for name in Answer.model_fields if name in report.problems]
+    partial = create_model(  # type: ignore[call-overload]
+        "Fix", **{name: (Answer.model_fields[name].annotation, Answer.model_fields[name])
+                  for name in names})
+    draft = answer.model_dump_json(indent=1)
+    try:
+        fix, _ = model.ask(
+            talk.then(answer.model_dump_json(), "fix.j2", problems=report.problems,
+                      draft=draft, language=request.language),
+            partial, strict_schema(partial, request.section_names), tally=tally,
+            paper_id=request.paper_id, context={"sections": request.section_names},
+            name="fix", repairs=0)
+    except ConfigError:
+        raise
+    except SummarizeError as exc:  # the draft stands, with its flags
+        log.info("%s: no usable fix (%s)", request.paper_id or "paper", exc.message)
+        return None
+    try:
+        merged = {**answer.model_dump(), **fix.model_dump(include=set(names))}
+        return Answer.model_validate(merged, context={"sections": request.section_names})
+    except ValidationError as exc:
+        log.info("%s: the fix is not a valid draft (%s)", request.paper_id or "paper", exc)
+        return None
+
+
 def _check(answer: Answer, request: SummaryRequest, paper: PaperText) -> CheckReport:
-    quotes = [Quote(name, text) for name in ("objective", "method", "metric", "results")
-              for text in getattr(answer.evidence, name)]
-    return run_checks(answer.summary(), quotes, paper, title=request.title,
-                      language=request.language, max_copied_words=request.max_copied_words)
+    quotes, unknown = [], []
+    for name in EVIDENCE_FIELDS:
+        texts, missing = request.citations.quotes(getattr(answer.evidence, name))
+        quotes += [Quote(name, text) for text in texts]
+        unknown += [f"{name}: cites sentence [{n}], which the paper does not have"
+                    for n in missing]
+    report = run_checks(answer.summary(), quotes, paper, title=request.title,
+                        language=request.language, max_copied_words=request.max_copied_words)
+    for message in unknown:
+        report.flag("evidence", message)
+    return report
 

@@ -86,7 +86,7 @@ def test_results_need_evidence_only_when_present() -> None:
 
 def test_invented_numbers_are_flagged() -> None:
     flags = check(summary(metric="Improves accuracy by 23.4% and is 7x faster, 16% better."))
-    assert flags == ["numbers not in the paper: 23.4, 7"]
+    assert flags == ["metric: numbers not in the paper: 23.4, 7"]
 
 
 def test_numbers_are_compared_as_numbers() -> None:
@@ -115,3 +115,16 @@ def test_long_verbatim_copies_are_flagged() -> None:
     assert check(summary(objective=copied), limit=10) == [
         "objective copies 25 consecutive words of the paper"]
     assert check(summary(objective=copied), limit=30) == []
+
+
+def test_a_real_passage_wrapped_in_a_few_words_is_trimmed_to_the_paper() -> None:
+    paper = PaperText(PAGES)
+    assert paper.locate("Main finding: FAM improves the accuracy on long-context tasks by "
+                        "16.0%") == ("FAM improves the accuracy on long-context tasks by 16.0%",
+                                     2)
+    assert paper.locate("the network to attend to its own latent representations, as shown "
+                        "here") == ("the network to attend to its own latent representations,",
+                                    1)
+    # mostly invented: not rescued
+    assert paper.locate("They show that FAM is great and improves everything a lot") is None
+    assert paper.locate("In short we propose Feedback Attention") is None  # too little left

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from fakes import FakeArxiv, FakeChat, FakePaper, chat_error, html_page
+from fakes import FakeArxiv, FakeChat, FakePaper, chat_error, citing, html_page
 from pdfgen import make_pdf, paper_pages
 
 from pipeline.cli import cli
@@ -27,17 +27,18 @@ SUMMARY = {
     "results": None,
     "limitation": "Needs one adapter per backbone.",
     "section": "Controllable",
-    "evidence": {
+    "evidence": {  # phrases of the paper: `citing` turns them into its sentence numbers
         "objective": ["We study a problem and propose a method"],
-        "method": ["Our method encodes the input and decodes a summary with attention."],
+        "method": ["Our method encodes the input and decodes a summary"],
         "metric": ["improves accuracy by 12.5% on a standard benchmark"],
         "results": [],
     },
 }
-# the numbers pass: Metric again from the sentences that carry numbers
-METRIC = {"metric": "Improves accuracy by 12.5% on a standard benchmark.",
-          "quotes": ["We presented a method that improves accuracy by 12.5%."]}
 PUBLISHED = {k: v for k, v in SUMMARY.items() if k != "evidence"}
+# the numbers pass: Metric again from the sentences that carry numbers
+METRIC_ANSWER = {"metric": "Improves accuracy by 12.5% on a standard benchmark.",
+                 "sentences": ["We presented a method that improves accuracy by 12.5%"]}
+SUMMARY_REPLY, METRIC = citing(SUMMARY), citing(METRIC_ANSWER)
 ENTRY = """\
 #### Ctrl-Adapter: An Efficient and Versatile Framework for Adapting Diverse Controls to Any \
 Diffusion Model
@@ -69,7 +70,7 @@ def run(make_config: Callable[..., Path]) -> Run:
 def test_prints_the_entry_in_the_hand_written_format(arxiv_api: FakeArxiv, chat_api: FakeChat,
                                                      run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(SUMMARY, METRIC)
+    chat_api.reply(SUMMARY_REPLY, METRIC)
     result = run("summarize", "2404.07965")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ENTRY
@@ -81,7 +82,7 @@ def test_prints_the_entry_in_the_hand_written_format(arxiv_api: FakeArxiv, chat_
                                   "https://arxiv.org/pdf/2404.07965v2"])
 def test_every_id_form(arxiv_api: FakeArxiv, chat_api: FakeChat, run: Run, form: str) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(SUMMARY, METRIC)
+    chat_api.reply(SUMMARY_REPLY, METRIC)
     result = run("summarize", form)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ENTRY
@@ -99,7 +100,7 @@ def test_old_style_id(arxiv_api: FakeArxiv, run: Run) -> None:
 def test_second_call_downloads_nothing_and_calls_no_model(arxiv_api: FakeArxiv,
                                                           chat_api: FakeChat, run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(SUMMARY, METRIC)
+    chat_api.reply(SUMMARY_REPLY, METRIC)
     first = run("summarize", "2404.07965")
     second = run("summarize", "2404.07965")
     assert second.exit_code == 0, second.stderr
@@ -107,7 +108,7 @@ def test_second_call_downloads_nothing_and_calls_no_model(arxiv_api: FakeArxiv,
     assert "(stored draft of " in second.stderr
     assert chat_api.calls == 2  # the summary and the numbers pass
     assert arxiv_api.count("pdf") == 1
-    chat_api.reply(SUMMARY, METRIC)
+    chat_api.reply(SUMMARY_REPLY, METRIC)
     forced = run("summarize", "2404.07965", "--force")
     assert forced.exit_code == 0
     assert chat_api.calls == 4
@@ -116,7 +117,7 @@ def test_second_call_downloads_nothing_and_calls_no_model(arxiv_api: FakeArxiv,
 
 def test_json_output(arxiv_api: FakeArxiv, chat_api: FakeChat, run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(SUMMARY, METRIC)
+    chat_api.reply(SUMMARY_REPLY, METRIC)
     result = run("summarize", "2404.07965", "--json")
     data = json.loads(result.stdout)
     assert data["id"] == "2404.07965" and data["version"] == 2
@@ -131,13 +132,13 @@ def test_local_pdf_needs_no_arxiv(arxiv_api: FakeArxiv, chat_api: FakeChat, run:
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(make_pdf(paper_pages("Local Paper About Diffusion"),
                              title="Local Paper About Diffusion"))
-    chat_api.reply(SUMMARY, METRIC)
+    chat_api.reply(SUMMARY_REPLY, METRIC)
     result = run("summarize", "--pdf", str(pdf))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("#### Local Paper About Diffusion\n")
     assert "[arXiv]" not in result.stdout
     assert arxiv_api.log == []
-    chat_api.reply(SUMMARY, METRIC)
+    chat_api.reply(SUMMARY_REPLY, METRIC)
     titled = run("summarize", "--pdf", str(pdf), "--title", "Another Title")
     assert titled.stdout.startswith("#### Another Title\n")
 
@@ -254,11 +255,11 @@ def test_the_endpoints_format_is_remembered_across_runs(arxiv_api: FakeArxiv,
                                                         chat_api: FakeChat, run: Run) -> None:
     arxiv_api.add(PAPER, FakePaper("2404.07966", title="Another Diffusion Paper"))
     chat_api.accepts = {"text"}
-    chat_api.reply(SUMMARY, METRIC)
+    chat_api.reply(SUMMARY_REPLY, METRIC)
     assert run("summarize", "2404.07965").exit_code == 0
     # json_schema, json_object + schema, json_object, then text; then the numbers pass
     assert chat_api.calls == 5
-    chat_api.reply(SUMMARY, METRIC)
+    chat_api.reply(SUMMARY_REPLY, METRIC)
     assert run("summarize", "2404.07966").exit_code == 0
     assert chat_api.calls == 7
     assert "response_format" not in chat_api.requests[-1]
@@ -306,7 +307,7 @@ def test_no_endpoint_means_the_local_model(arxiv_api: FakeArxiv, chat_api: FakeC
     arxiv_api.add(PAPER)
     script = tmp_path / "local_stand_in.py"
     script.write_text(LOCAL_STAND_IN)
-    Path(f"{script}.summary").write_text(json.dumps(SUMMARY))
+    Path(f"{script}.summary").write_text(json.dumps({**SUMMARY, "evidence": {}}))
     servers: list[LocalServer] = []
 
     def stand_in(settings: Any, **kwargs: Any) -> LocalServer:
@@ -351,11 +352,12 @@ def test_no_endpoint_and_no_local_runtime_says_how(arxiv_api: FakeArxiv,
 def test_drafts_show_the_evidence_and_checks(arxiv_api: FakeArxiv, chat_api: FakeChat,
                                              run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(SUMMARY, METRIC)
+    chat_api.reply(SUMMARY_REPLY, METRIC)
     assert run("summarize", "2404.07965").exit_code == 0
     shown = run("drafts", "show", "2404.07965").stdout
     assert ('Evidence (not published):\n'
-            '  objective, p. 1, verified: "We study a problem and propose a method"\n'
+            '  objective, p. 1, verified: "We study a problem and propose a method that '
+            'improves accuracy by 12.5% on a standard benchmark."\n'
             '  method, p. 1, verified: "Our method encodes the input and decodes a summary '
             'with attention."\n'
             '  metric, p. 1, verified: "We presented a method that improves accuracy by '
@@ -366,11 +368,12 @@ def test_drafts_show_the_evidence_and_checks(arxiv_api: FakeArxiv, chat_api: Fak
 
 def test_drafts_list_shows_the_flags(arxiv_api: FakeArxiv, chat_api: FakeChat, run: Run) -> None:
     arxiv_api.add(PAPER)
-    invented = {**SUMMARY, "metric": "Improves accuracy by 99.5%."}
-    chat_api.reply(invented, {"metric": invented["metric"], "quotes": []}, invented)
+    invented = citing({**SUMMARY, "metric": "Improves accuracy by 99.5%."})
+    chat_api.reply(invented, {"metric": "Improves accuracy by 99.5%.", "sentences": []},
+                   {"metric": "Improves accuracy by 99.5%."})
     assert run("summarize", "2404.07965").exit_code == 0
     assert run("drafts", "list").stdout == (
-        f"2404.07965\tdrafted\tControllable\t{PAPER.title}  [1 flag: numbers not in the "
-        "paper: 99.5]\n")
-    assert "Checks: numbers not in the paper: 99.5\n" in run("drafts", "show",
-                                                             "2404.07965").stdout
+        f"2404.07965\tdrafted\tControllable\t{PAPER.title}  [1 flag: metric: numbers not "
+        "in the paper: 99.5]\n")
+    assert "Checks: metric: numbers not in the paper: 99.5\n" in run(
+        "drafts", "show", "2404.07965").stdout

@@ -12,6 +12,7 @@ from fakes import Completion, FakeChat, FakeResponse, chat_error, default_summar
 from pipeline.chat import ChatModel, InvalidAnswerError, parse_answer
 from pipeline.config import ModelSettings
 from pipeline.errors import ConfigError, SummarizeError
+from pipeline.evidence import Citations
 from pipeline.models import Summary
 from pipeline.summarize import SectionChoice, SummaryRequest, prompt_version, summarize
 
@@ -227,64 +228,110 @@ PAGES = ("TransformerFAM: Feedback attention is working memory\nAbstract\nWe pro
          "enable the network to attend to its own latent representations.",
          "Results\nFAM improves accuracy on long-context tasks by 16.0% across 1B, 8B and 24B "
          "models.")
-CHECKED = SummaryRequest(
-    title=REQUEST.title, text=REQUEST.text, sections=SECTIONS, paper_id="2404.09173",
-    pages=PAGES, numbers="[results] FAM improves accuracy on long-context tasks by 16.0% "
-                         "across 1B, 8B and 24B models.")
-EVIDENCE = {"objective": ["a novel architecture that leverages a feedback loop"],
-            "method": ["enable the network to attend to its own latent representations"],
-            "metric": ["improves accuracy on long-context tasks by 16.0%"], "results": []}
+
+
+def checked_request() -> SummaryRequest:
+    """A request as paperlist builds one: numbered sentences, number sentences, pages."""
+    citations = Citations()
+    text = citations.mark_text("## Abstract\n" + PAGES[0].split("Abstract\n")[1]
+                               + "\n\n## Results\n" + PAGES[1].split("Results\n")[1])
+    numbers = citations.mark_lines("[results] FAM improves accuracy on long-context tasks by "
+                                   "16.0% across 1B, 8B and 24B models.")
+    return SummaryRequest(title=REQUEST.title, text=text, sections=SECTIONS,
+                          paper_id="2404.09173", pages=PAGES, numbers=numbers,
+                          citations=citations)
+
+
+EVIDENCE = {"objective": [1], "method": [1], "metric": [2], "results": []}
 NUMBERS = {"metric": "Accuracy on long-context tasks improves by 16% for 1B, 8B and 24B "
-                     "models.", "quotes": ["FAM improves accuracy on long-context tasks by "
-                                           "16.0% across 1B, 8B and 24B models."]}
+                     "models.", "sentences": [2]}
+
+
+def test_the_paper_reaches_the_model_with_numbered_sentences(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    chat_api.reply(valid(evidence=EVIDENCE), NUMBERS)
+    summarize(make_model(), checked_request())
+    first, numbers = chat_api.requests
+    assert first["messages"][1]["content"].endswith(
+        "## Abstract\n[1] We propose Feedback Attention Memory (FAM), a novel architecture that "
+        "leverages a feedback loop to enable the network to attend to its own latent "
+        "representations.\n\n## Results\n[2] FAM improves accuracy on long-context tasks by "
+        "16.0% across 1B, 8B and 24B models.\n")
+    assert numbers["messages"][-1]["content"].startswith(
+        "These sentences of the paper carry its numbers:\n\n[2] FAM improves accuracy")
 
 
 def test_a_verified_draft_takes_two_requests(chat_api: FakeChat,
                                              make_model: ModelFactory) -> None:
     chat_api.reply(valid(evidence=EVIDENCE), NUMBERS)
-    draft = summarize(make_model(), CHECKED)
+    draft = summarize(make_model(), checked_request())
     assert draft.summary.metric == NUMBERS["metric"]
     checks = draft.extras["checks"]
     assert checks["verified"] is True and checks["flags"] == []
     assert checks["numbers_cited"] == checks["numbers_found"] == 4
     assert checks["evidence"]["metric"] == [
-        {"text": NUMBERS["quotes"][0], "page": 2, "verified": True}]
+        {"text": "FAM improves accuracy on long-context tasks by 16.0% across 1B, 8B and 24B "
+                 "models.", "page": 2, "verified": True}]
     assert draft.usage.attempts == 2
     numbers_request = chat_api.requests[1]
     assert numbers_request["response_format"]["json_schema"]["name"] == "metric"
+    assert numbers_request["max_tokens"] == 400
     assert numbers_request["messages"][-2]["role"] == "assistant"  # the conversation goes on
-    assert numbers_request["messages"][-1]["content"].startswith(
-        "These sentences of the paper carry its numbers:\n\n[results] FAM improves")
 
 
 def test_invented_numbers_are_asked_again_once_then_flagged(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
-    invented = {"metric": "Accuracy improves by 23.4%, 7x faster.", "quotes": []}
-    chat_api.reply(valid(evidence=EVIDENCE), invented,
-                   valid(evidence=EVIDENCE, metric="Accuracy improves by 23.4%, 7x faster."))
-    draft = summarize(make_model(), CHECKED)
+    invented = "Accuracy improves by 23.4%, 7x faster."
+    chat_api.reply(valid(evidence=EVIDENCE), {"metric": invented, "sentences": [2]},
+                   {"metric": invented})
+    draft = summarize(make_model(), checked_request())
     assert chat_api.calls == 3
-    fix = chat_api.requests[2]["messages"][-1]["content"]
-    assert "It fails these checks:\n- numbers not in the paper: 23.4, 7\n" in fix
-    assert draft.extras["checks"]["flags"] == ["numbers not in the paper: 23.4, 7"]
+    fix = chat_api.requests[2]
+    assert ("- metric: metric: numbers not in the paper: 23.4, 7. Rewrite it in your own words "
+            "in at most 40 words, with only numbers the paper writes.\n"
+            in fix["messages"][-1]["content"])
+    assert list(fix["response_format"]["json_schema"]["schema"]["properties"]) == ["metric"]
+    assert draft.extras["checks"]["flags"] == ["metric: numbers not in the paper: 23.4, 7"]
     assert draft.extras["checks"]["verified"] is False
-    assert draft.summary.metric == "Accuracy improves by 23.4%, 7x faster."
+    assert draft.summary.metric == invented
 
 
 def test_a_fix_that_makes_things_worse_is_not_taken(chat_api: FakeChat,
                                                     make_model: ModelFactory) -> None:
-    chat_api.reply(valid(evidence={**EVIDENCE, "metric": []}), NUMBERS | {"quotes": []},
-                   valid(keypoints=["工作记忆", "b c", "b c"], evidence={}))
-    draft = summarize(make_model(), CHECKED)
+    chat_api.reply(valid(evidence={**EVIDENCE, "metric": []}), NUMBERS | {"sentences": []},
+                   {"evidence": {"objective": [99], "method": [], "metric": [], "results": []}})
+    draft = summarize(make_model(), checked_request())
     assert draft.extras["checks"]["flags"] == ["metric: no supporting quote"]
-    assert draft.summary.keypoints == ["Feedback attention", "Working memory", "Long context"]
+    assert draft.extras["checks"]["evidence"]["objective"][0]["verified"] is True
 
 
 def test_a_fixed_draft_is_verified(chat_api: FakeChat, make_model: ModelFactory) -> None:
     chat_api.reply(valid(keypoints=["TransformerFAM: Feedback attention is working memory",
                                     "Working memory", "Long context"], evidence=EVIDENCE),
-                   NUMBERS, valid(evidence=EVIDENCE, metric=NUMBERS["metric"]))
-    draft = summarize(make_model(), CHECKED)
+                   NUMBERS, {"keypoints": ["Feedback attention", "Working memory",
+                                           "Long context"]})
+    draft = summarize(make_model(), checked_request())
     assert draft.extras["checks"]["verified"] is True
     assert draft.summary.keypoints[0] == "Feedback attention"
-    assert "- keypoint is the title: " in chat_api.requests[2]["messages"][-1]["content"]
+    assert draft.summary.metric == NUMBERS["metric"]
+    fix = chat_api.requests[2]["messages"][-1]["content"]
+    assert '- keypoints: keypoint is the title: "TransformerFAM' in fix
+
+
+def test_a_citation_of_a_sentence_that_does_not_exist_is_flagged(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    chat_api.reply(valid(evidence={**EVIDENCE, "objective": [42]}), NUMBERS,
+                   {"evidence": {**EVIDENCE, "objective": [43]}})
+    draft = summarize(make_model(), checked_request())
+    assert draft.extras["checks"]["flags"] == [
+        "objective: no supporting quote",
+        "objective: cites sentence [42], which the paper does not have"]
+
+
+def test_a_failed_fix_request_keeps_the_draft(chat_api: FakeChat,
+                                              make_model: ModelFactory) -> None:
+    chat_api.reply(valid(evidence={**EVIDENCE, "metric": []}), NUMBERS | {"sentences": []},
+                   "not json at all")
+    draft = summarize(make_model(), checked_request())
+    assert chat_api.calls == 3  # the fix is not re-asked
+    assert draft.extras["checks"]["flags"] == ["metric: no supporting quote"]

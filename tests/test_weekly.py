@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from fakes import FakeArxiv, FakeChat, chat_error, preflight_answer
+from fakes import FakeArxiv, FakeChat, chat_error, citing, preflight_answer
 from fakes.chat_api import PREFLIGHT_ANSWER
 from weekly_fixtures import (
     WEEK,
@@ -356,13 +356,14 @@ def test_a_model_that_cannot_follow_the_format_stops_the_run(week: FakeArxiv, ch
 
 def test_a_model_whose_test_draft_fails_the_checks_stops_the_run(
         week: FakeArxiv, chat_api: FakeChat, run: Run) -> None:
-    invented = {**PREFLIGHT_ANSWER, "metric": "Scores 99.9 on LongBench, 50 times faster."}
-    chat_api.default = lambda request: invented
+    invented = citing({**PREFLIGHT_ANSWER, "metric": "Scores 99.9 on LongBench, 50 times "
+                                                     "faster."})
+    chat_api.default = invented
     result = run("weekly", "--week", "2024-W15")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == (
         f"Error: model preflight failed: fake-model at {chat_api.base_url} drafted a test paper "
-        "that fails the checks: numbers not in the paper: 99.9, 50")
+        "that fails the checks: metric: numbers not in the paper: 99.9, 50")
     assert chat_api.calls == 3  # the summary, the numbers pass, one fix
     assert week.count("pdf") == 0
 
