@@ -19,7 +19,11 @@ from .models import Summary
 EVIDENCE_FIELDS = ("objective", "method", "metric", "results")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff01-\uff5e]")
 _CJK_LANGUAGES = ("chinese", "japanese", "korean", "中文", "日本語", "한국어")
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?")
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)"
+                     r"(?:\s?(%|percent\b|[x×](?![A-Za-z\d])|times\b|-?fold\b"
+                     r"|[BMK](?![A-Za-z])|k(?![A-Za-z])|billion\b|million\b|thousand\b))?")
+_UNITS = {"%": "%", "percent": "%", "x": "x", "×": "x", "times": "x", "fold": "x", "-fold": "x",
+          "b": "B", "billion": "B", "m": "M", "million": "M", "k": "K", "thousand": "K"}
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -77,7 +81,9 @@ class PaperText:
             offset += len(page)
         whole = unicodedata.normalize("NFKC", "\n".join(self.pages))
         whole = re.sub(r"(?<=[^\W\d_])-\s*\n\s*(?=[^\W\d_])", "", whole)  # lever-\nages
-        self.numbers = {_plain(n) for n in _NUMBER.findall(whole)}
+        self.numbers = set()
+        for number in numbers_in(whole):
+            self.numbers |= {number, number.rstrip("%xBMK")}
         self.words = [w.casefold() for w in _WORD.findall(whole)]
         self._ngrams: dict[int, set[tuple[str, ...]]] = {}
 
@@ -126,8 +132,12 @@ def _plain(number: str) -> str:
 
 
 def numbers_in(text: str) -> list[str]:
-    """The numbers a text cites, thousands separators and trailing zeros dropped."""
-    return [_plain(n) for n in _NUMBER.findall(unicodedata.normalize("NFKC", text))]
+    """The numbers a text cites, with their unit when they have one ('16%', '3.1x', '1.3B'):
+    thousands separators and trailing zeros dropped. A number with a unit is only found in
+    the paper with the same unit, so '8B' is not found in '8 layers'."""
+    text = unicodedata.normalize("NFKC", text)
+    return [_plain(number) + _UNITS.get(unit.lower(), "") if unit else _plain(number)
+            for number, unit in _NUMBER.findall(text)]
 
 
 def _fields(summary: Summary) -> dict[str, str]:

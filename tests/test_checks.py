@@ -86,12 +86,21 @@ def test_results_need_evidence_only_when_present() -> None:
 
 def test_invented_numbers_are_flagged() -> None:
     flags = check(summary(metric="Improves accuracy by 23.4% and is 7x faster, 16% better."))
-    assert flags == ["metric: numbers not in the paper: 23.4, 7"]
+    assert flags == ["metric: numbers not in the paper: 23.4%, 7x"]
 
 
 def test_numbers_are_compared_as_numbers() -> None:
     assert numbers_in("1,024 samples, 16.0% and 2.50x; v2 and GPT-4") == [
-        "1024", "16", "2.5", "4"]
+        "1024", "16%", "2.5x", "4"]
+    assert numbers_in("a 1.3B model, 3.1 times faster, 32k tokens, 45 percent") == [
+        "1.3B", "3.1x", "32K", "45%"]
+
+
+def test_a_number_with_a_unit_needs_the_unit_in_the_paper() -> None:
+    paper = PaperText(["We stack 8 layers and 24 heads; accuracy improves by 16.0 %."])
+    report = run_checks(summary(metric="Models of 8B and 24B params gain 16%."), QUOTES, paper,
+                        title=TITLE, language="English", max_copied_words=20)
+    assert "metric: numbers not in the paper: 8B, 24B" in report.flags
 
 
 def test_title_and_repeated_keypoints_are_flagged() -> None:

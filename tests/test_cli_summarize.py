@@ -374,6 +374,6 @@ def test_drafts_list_shows_the_flags(arxiv_api: FakeArxiv, chat_api: FakeChat, r
     assert run("summarize", "2404.07965").exit_code == 0
     assert run("drafts", "list").stdout == (
         f"2404.07965\tdrafted\tControllable\t{PAPER.title}  [1 flag: metric: numbers not "
-        "in the paper: 99.5]\n")
-    assert "Checks: metric: numbers not in the paper: 99.5\n" in run(
+        "in the paper: 99.5%]\n")
+    assert "Checks: metric: numbers not in the paper: 99.5%\n" in run(
         "drafts", "show", "2404.07965").stdout

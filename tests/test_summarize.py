@@ -287,11 +287,11 @@ def test_invented_numbers_are_asked_again_once_then_flagged(
     draft = summarize(make_model(), checked_request())
     assert chat_api.calls == 3
     fix = chat_api.requests[2]
-    assert ("- metric: metric: numbers not in the paper: 23.4, 7. Rewrite it in your own words "
+    assert ("- metric: metric: numbers not in the paper: 23.4%, 7x. Rewrite it in your own words "
             "in at most 40 words, with only numbers the paper writes.\n"
             in fix["messages"][-1]["content"])
     assert list(fix["response_format"]["json_schema"]["schema"]["properties"]) == ["metric"]
-    assert draft.extras["checks"]["flags"] == ["metric: numbers not in the paper: 23.4, 7"]
+    assert draft.extras["checks"]["flags"] == ["metric: numbers not in the paper: 23.4%, 7x"]
     assert draft.extras["checks"]["verified"] is False
     assert draft.summary.metric == invented
 

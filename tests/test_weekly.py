@@ -363,7 +363,7 @@ def test_a_model_whose_test_draft_fails_the_checks_stops_the_run(
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == (
         f"Error: model preflight failed: fake-model at {chat_api.base_url} drafted a test paper "
-        "that fails the checks: metric: numbers not in the paper: 99.9, 50")
+        "that fails the checks: metric: numbers not in the paper: 99.9, 50x")
     assert chat_api.calls == 3  # the summary, the numbers pass, one fix
     assert week.count("pdf") == 0
 
