@@ -71,7 +71,7 @@ class ExtractSettings(_Strict):
 
 class ChecksSettings(_Strict):
     max_copied_words: int = Field(30, ge=5)
-    numbers_budget: int = Field(700, ge=0)
+    numbers_budget: int = Field(500, ge=0)
 
 
 class TopicSettings(_Strict):

@@ -30,7 +30,7 @@ from .templates import render, version_of
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "summarize"
-SHORT_ANSWER_TOKENS = 400  # the numbers pass: one or two sentences; a looping model stops here
+SHORT_ANSWER_TOKENS = 250  # the numbers pass: one or two sentences; a looping model stops here
 PROMPT_TEMPLATES = ("summarize_system.j2", "summarize_user.j2", "numbers.j2", "fix.j2",
                     "repair.j2")
 
@@ -115,24 +115,38 @@ def summarize(model: ChatModel, request: SummaryRequest) -> Draft:
     talk = _Conversation(model, request)
     answer, raw = model.ask(talk.first, Answer, answer_schema, tally=tally,
                             paper_id=request.paper_id, context=context, name="summary")
+    numbers_failed = None
     if request.numbers:
-        metric, _ = model.ask(talk.then(raw, "numbers.j2", numbers=request.numbers),
-                              MetricAnswer, strict_schema(MetricAnswer), tally=tally,
-                              paper_id=request.paper_id, name="metric",
-                              max_tokens=SHORT_ANSWER_TOKENS)
-        evidence = answer.evidence.model_copy(
-            update={"metric": metric.sentences or answer.evidence.metric})
-        answer = answer.model_copy(update={"metric": metric.metric, "evidence": evidence})
+        try:
+            metric, _ = model.ask(talk.then(raw, "numbers.j2", numbers=request.numbers),
+                                  MetricAnswer, strict_schema(MetricAnswer), tally=tally,
+                                  paper_id=request.paper_id, name="metric",
+                                  max_tokens=SHORT_ANSWER_TOKENS, repairs=1)
+        except ConfigError:
+            raise
+        except SummarizeError as exc:  # the first Metric stands, flagged
+            log.info("%s: the numbers pass failed: %s", request.paper_id or "paper",
+                     exc.message)
+            numbers_failed = ("metric: not rewritten from the paper's numbers ("
+                              f"{exc.message.split(': ', 1)[-1]})")
+        else:
+            evidence = answer.evidence.model_copy(
+                update={"metric": metric.sentences or answer.evidence.metric})
+            answer = answer.model_copy(update={"metric": metric.metric, "evidence": evidence})
     checks: dict[str, Any] = {}
     if request.pages:
         paper = PaperText(request.pages)
         report = _check(answer, request, paper)
+        if numbers_failed:
+            report.flag("metric", numbers_failed)
         if report.flags:
             log.info("%s: %d checks failed; asking once more", request.paper_id or "paper",
                      len(report.flags))
             fixed = _fix(model, talk, answer, report, request, tally)
             if fixed is not None:
                 second = _check(fixed, request, paper)
+                if numbers_failed:
+                    second.flag("metric", numbers_failed)
                 if len(second.flags) < len(report.flags):
                     answer, report = fixed, second
         checks = report.as_dict()

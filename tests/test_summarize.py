@@ -275,7 +275,7 @@ def test_a_verified_draft_takes_two_requests(chat_api: FakeChat,
     assert draft.usage.attempts == 2
     numbers_request = chat_api.requests[1]
     assert numbers_request["response_format"]["json_schema"]["name"] == "metric"
-    assert numbers_request["max_tokens"] == 400
+    assert numbers_request["max_tokens"] == 250
     assert numbers_request["messages"][-2]["role"] == "assistant"  # the conversation goes on
 
 
@@ -335,3 +335,16 @@ def test_a_failed_fix_request_keeps_the_draft(chat_api: FakeChat,
     draft = summarize(make_model(), checked_request())
     assert chat_api.calls == 3  # the fix is not re-asked
     assert draft.extras["checks"]["flags"] == ["metric: no supporting quote"]
+
+
+def test_a_failed_numbers_pass_keeps_the_first_metric_flagged(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    chat_api.reply(valid(evidence=EVIDENCE), Completion("16% 16% 16%", finish_reason="length"),
+                   Completion("16% 16%", finish_reason="length"), "{}")
+    draft = summarize(make_model(), checked_request())
+    assert draft.summary.metric == "Improves accuracy by 12.5% on long-context tasks."
+    assert chat_api.calls == 4  # summary, numbers pass and its one repair, one fix
+    assert draft.extras["checks"]["flags"] == [
+        "metric: numbers not in the paper: 12.5%",
+        "metric: not rewritten from the paper's numbers (the answer was cut off at the output "
+        "limit; be more concise)"]
