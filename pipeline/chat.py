@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_none
 
 from .config import ModelSettings
-from .errors import ConfigError, SummarizeError
+from .errors import ConfigError, SummarizeError, UnusableAnswerError
 from .templates import render
 
 log = logging.getLogger(__name__)
@@ -177,8 +177,8 @@ class ChatModel:
                         ]
                         raise
         except InvalidAnswerError as exc:
-            raise SummarizeError(f"the model gave no valid {name.replace('_', ' ')} in "
-                                 f"{attempts} attempts: {exc}", paper_id=paper_id) from exc
+            raise UnusableAnswerError(f"the model gave no valid {name.replace('_', ' ')} in "
+                                      f"{attempts} attempts: {exc}", paper_id=paper_id) from exc
         raise AssertionError("unreachable")
 
     def _complete(
@@ -232,6 +232,7 @@ class ChatModel:
                     self._format = fmt
                 log.info("%s accepts response_format %s", self.endpoint, fmt)
             tally.response_format = fmt
+            _log_timings(name, response)
             if response.usage:
                 tally.prompt_tokens += response.usage.prompt_tokens or 0
                 tally.completion_tokens += response.usage.completion_tokens or 0
@@ -262,6 +263,16 @@ class ChatModel:
                                   f"{_message(exc)}", paper_id=paper_id)
         return SummarizeError(f"the model endpoint gave an unreadable answer: {exc}",
                               paper_id=paper_id)
+
+
+def _log_timings(name: str, response: ChatCompletion) -> None:
+    """llama.cpp reports where the time went; worth having in the log on a CPU."""
+    timings = (response.model_extra or {}).get("timings")
+    if isinstance(timings, dict) and timings.get("predicted_ms") is not None:
+        log.info("%s: prompt %s tokens in %.1f s (%s cached), %s generated in %.1f s", name,
+                 timings.get("prompt_n"), (timings.get("prompt_ms") or 0) / 1000,
+                 timings.get("cache_n", "?"), timings.get("predicted_n"),
+                 (timings.get("predicted_ms") or 0) / 1000)
 
 
 def _message(exc: openai.APIStatusError) -> str:

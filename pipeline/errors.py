@@ -55,6 +55,10 @@ class SummarizeError(PipelineError):
     """The model endpoint failed or never produced a valid summary."""
 
 
+class UnusableAnswerError(SummarizeError):
+    """The endpoint answered every time, but never with a usable object."""
+
+
 class ModelPreflightError(SummarizeError):
     """The configured model cannot follow the summary format; the run stops before spending."""
 

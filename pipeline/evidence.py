@@ -17,6 +17,8 @@ from .sentences import split_sentences
 _LABEL = re.compile(r"^\[(\w+)\]\s*")
 # What the [n] markers add to a model input, for budgeting: about 6% of an arXiv paper's text.
 MARKER_SHARE = 0.07
+# Shorter sentences (figure labels, footnote URLs, headings run in) are no evidence.
+MIN_WORDS = 6
 
 
 @dataclass
@@ -40,7 +42,8 @@ class Citations:
             if not line.strip() or line.startswith("## "):
                 lines.append(line)
                 continue
-            lines.append(" ".join(f"[{self.number(s)}] {s}" for s in split_sentences(line)))
+            lines.append(" ".join(f"[{self.number(s)}] {s}" if len(s.split()) >= MIN_WORDS
+                                  else s for s in split_sentences(line)))
         return "\n".join(lines)
 
     def mark_lines(self, numbers: str) -> str:

@@ -274,6 +274,40 @@ def strict_schema(model: type[BaseModel], sections: list[str] | None = None) -> 
     return schema
 
 
+# Lengths a grammar-constrained local model is held to; a 1.5B model otherwise writes
+# sentences as keypoints and copies paragraphs, and on a CPU every generated token costs.
+LENGTH_LIMITS = {"keypoints": 60, "objective": 300, "method": 200, "metric": 400,
+                 "results": 300, "limitation": 250}
+
+
+def with_length_limits(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with maxLength on the prose fields, at most 4 method points and at most
+    two cited sentences per field (an unbounded list of numbers is where a small model loops)."""
+    props = {name: dict(prop) for name, prop in schema["properties"].items()}
+    numbers = {"type": "array", "maxItems": 2,
+               "items": {"type": "integer", "minimum": 1, "maximum": 9999}}
+    if "sentences" in props:
+        props["sentences"] = {**props["sentences"], **numbers}
+    if "evidence" in props:
+        cited = props["evidence"]["properties"]
+        props["evidence"] = {**props["evidence"], "properties": {
+            name: {**prop, **numbers} for name, prop in cited.items()}}
+    for name, limit in LENGTH_LIMITS.items():
+        if name not in props:
+            continue
+        prop = props[name]
+        if prop.get("type") == "array":
+            prop["items"] = {**prop["items"], "maxLength": limit}
+            if name == "method":
+                prop["maxItems"] = 4
+        elif "anyOf" in prop:
+            prop["anyOf"] = [{**option, "maxLength": limit} if option.get("type") == "string"
+                             else option for option in prop["anyOf"]]
+        else:
+            prop["maxLength"] = limit
+    return {**schema, "properties": props}
+
+
 def summary_schema(sections: list[str]) -> dict[str, Any]:
     return strict_schema(Summary, sections)
 

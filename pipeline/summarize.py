@@ -19,12 +19,20 @@ from typing import Any
 
 from pydantic import ValidationError, create_model
 
-from .chat import ChatModel, Messages, Tally
+from .chat import ChatModel, MessageBuilder, Messages, Tally
 from .checks import EVIDENCE_FIELDS, CheckReport, PaperText, Quote, run_checks
 from .config import Config
-from .errors import ConfigError, SummarizeError
+from .errors import UnusableAnswerError
 from .evidence import Citations
-from .models import Answer, Draft, MetricAnswer, Usage, strict_schema
+from .models import (
+    LENGTH_LIMITS,
+    Answer,
+    Draft,
+    MetricAnswer,
+    Usage,
+    strict_schema,
+    with_length_limits,
+)
 from .templates import render, version_of
 
 log = logging.getLogger(__name__)
@@ -74,65 +82,76 @@ def prompt_version(root: Path | None = None) -> str:
 
 @dataclass
 class _Conversation:
-    """The messages of one paper's passes, rebuilt for whatever format the endpoint takes."""
+    """The messages of one paper's passes, rebuilt for whatever format the endpoint takes.
+
+    Every request starts with the same system prompt, and the fix continues the summary's
+    conversation, so a local llama.cpp server finds those prefixes in its prompt cache.
+    """
 
     model: ChatModel
     request: SummaryRequest
-    turns: list[tuple[str, str]] = field(default_factory=list)  # (assistant, user template)
+
+    def system(self, enforced: bool) -> dict[str, str]:
+        request = self.request
+        text = render("summarize_system.j2", self.model.root, language=request.language,
+                      sections=request.sections, schema_enforced=enforced).text
+        return {"role": "system", "content": text}
 
     def first(self, enforced: bool) -> Messages:
-        root, request = self.model.root, self.request
-        system = render("summarize_system.j2", root, language=request.language,
-                        sections=request.sections, schema_enforced=enforced)
-        user = render("summarize_user.j2", root, title=request.title, paper_id=request.paper_id,
-                      text=request.text, suggested_section=request.suggested_section)
-        return [{"role": "system", "content": system.text},
-                {"role": "user", "content": user.text}]
+        request = self.request
+        user = render("summarize_user.j2", self.model.root, title=request.title,
+                      paper_id=request.paper_id, text=request.text,
+                      suggested_section=request.suggested_section)
+        return [self.system(enforced), {"role": "user", "content": user.text}]
 
-    def then(self, answer: str, template: str, **context: Any) -> Any:
-        """A builder for the next turn: the conversation so far, our answer, a new request."""
-        earlier = list(self.turns)
+    def numbers(self, enforced: bool) -> Messages:
+        user = render("numbers.j2", self.model.root, title=self.request.title,
+                      numbers=self.request.numbers, schema_enforced=enforced)
+        return [self.system(enforced), {"role": "user", "content": user.text}]
+
+    def then(self, answer: str, template: str, **context: Any) -> MessageBuilder:
+        """A builder for the next turn: the summary's conversation, its answer, a request."""
 
         def build(enforced: bool) -> Messages:
-            messages = self.first(enforced)
-            for said, asked in earlier:
-                messages += [{"role": "assistant", "content": said},
-                             {"role": "user", "content": asked}]
             follow = render(template, self.model.root, schema_enforced=enforced, **context)
-            return [*messages, {"role": "assistant", "content": answer},
+            return [*self.first(enforced), {"role": "assistant", "content": answer},
                     {"role": "user", "content": follow.text}]
 
         return build
 
 
 def summarize(model: ChatModel, request: SummaryRequest) -> Draft:
-    """The draft of one paper: summary, numbers pass, checks and at most one fix."""
+    """The draft of one paper: numbers pass, summary, checks and at most one fix."""
     started = time.monotonic()
     tally = Tally()
     sections = request.section_names
     context = {"sections": sections}
     answer_schema = strict_schema(Answer, sections)
+    metric_schema = strict_schema(MetricAnswer)
+    if model.local:  # a grammar holds a small model to the lengths the prompt asks for
+        answer_schema, metric_schema = (with_length_limits(answer_schema),
+                                        with_length_limits(metric_schema))
     talk = _Conversation(model, request)
-    answer, raw = model.ask(talk.first, Answer, answer_schema, tally=tally,
-                            paper_id=request.paper_id, context=context, name="summary")
+    metric: MetricAnswer | None = None
     numbers_failed = None
     if request.numbers:
         try:
-            metric, _ = model.ask(talk.then(raw, "numbers.j2", numbers=request.numbers),
-                                  MetricAnswer, strict_schema(MetricAnswer), tally=tally,
+            metric, _ = model.ask(talk.numbers, MetricAnswer, metric_schema, tally=tally,
                                   paper_id=request.paper_id, name="metric",
                                   max_tokens=SHORT_ANSWER_TOKENS, repairs=1)
-        except ConfigError:
-            raise
-        except SummarizeError as exc:  # the first Metric stands, flagged
+        except UnusableAnswerError as exc:  # the summary's own Metric stands, flagged
             log.info("%s: the numbers pass failed: %s", request.paper_id or "paper",
                      exc.message)
             numbers_failed = ("metric: not rewritten from the paper's numbers ("
                               f"{exc.message.split(': ', 1)[-1]})")
-        else:
-            evidence = answer.evidence.model_copy(
-                update={"metric": metric.sentences or answer.evidence.metric})
-            answer = answer.model_copy(update={"metric": metric.metric, "evidence": evidence})
+    answer, raw = model.ask(talk.first, Answer, answer_schema, tally=tally,
+                            paper_id=request.paper_id, context=context, name="summary")
+    if metric is not None:
+        evidence = answer.evidence.model_copy(
+            update={"metric": metric.sentences or answer.evidence.metric})
+        answer = answer.model_copy(update={"metric": metric.metric, "evidence": evidence})
+    if model.local:
+        answer = _complete_sentences(answer)
     checks: dict[str, Any] = {}
     if request.pages:
         paper = PaperText(request.pages)
@@ -142,7 +161,7 @@ def summarize(model: ChatModel, request: SummaryRequest) -> Draft:
         if report.flags:
             log.info("%s: %d checks failed; asking once more", request.paper_id or "paper",
                      len(report.flags))
-            fixed = _fix(model, talk, answer, report, request, tally)
+            fixed = _fix(model, talk, raw, answer, report, request, tally, answer_schema)
             if fixed is not None:
                 second = _check(fixed, request, paper)
                 if numbers_failed:
@@ -166,24 +185,23 @@ def summarize(model: ChatModel, request: SummaryRequest) -> Draft:
     return Draft(summary=answer.summary(), usage=usage, extras={"checks": checks})
 
 
-def _fix(model: ChatModel, talk: _Conversation, answer: Answer, report: CheckReport,
-         request: SummaryRequest, tally: Tally) -> Answer | None:
+def _fix(model: ChatModel, talk: _Conversation, raw: str, answer: Answer, report: CheckReport,
+         request: SummaryRequest, tally: Tally, schema: dict[str, Any]) -> Answer | None:
     """One request that names the failures and asks again for the failing fields only."""
     names = [name for name in Answer.model_fields if name in report.problems]
     partial = create_model(  # type: ignore[call-overload]
         "Fix", **{name: (Answer.model_fields[name].annotation, Answer.model_fields[name])
                   for name in names})
-    draft = answer.model_dump_json(indent=1)
+    partial_schema = {**schema, "properties": {n: schema["properties"][n] for n in names},
+                      "required": names}
     try:
         fix, _ = model.ask(
-            talk.then(answer.model_dump_json(), "fix.j2", problems=report.problems,
-                      draft=draft, language=request.language),
-            partial, strict_schema(partial, request.section_names), tally=tally,
+            talk.then(raw, "fix.j2", problems=report.problems, metric=answer.metric,
+                      language=request.language),
+            partial, partial_schema, tally=tally,
             paper_id=request.paper_id, context={"sections": request.section_names},
             name="fix", repairs=0)
-    except ConfigError:
-        raise
-    except SummarizeError as exc:  # the draft stands, with its flags
+    except UnusableAnswerError as exc:  # the draft stands, with its flags
         log.info("%s: no usable fix (%s)", request.paper_id or "paper", exc.message)
         return None
     try:
@@ -192,6 +210,19 @@ def _fix(model: ChatModel, talk: _Conversation, answer: Answer, report: CheckRep
     except ValidationError as exc:
         log.info("%s: the fix is not a valid draft (%s)", request.paper_id or "paper", exc)
         return None
+
+
+def _complete_sentences(answer: Answer) -> Answer:
+    """A field the grammar cut at its length limit ends at its last whole sentence."""
+    update: dict[str, Any] = {}
+    for name in ("objective", "metric", "results", "limitation"):
+        value = getattr(answer, name)
+        if not value or len(value) < LENGTH_LIMITS[name] - 2:
+            continue
+        end = value.rfind(". ")
+        if end >= len(value) * 0.4:
+            update[name] = value[:end + 1]
+    return answer.model_copy(update=update) if update else answer
 
 
 def _check(answer: Answer, request: SummaryRequest, paper: PaperText) -> CheckReport:

@@ -70,7 +70,7 @@ def run(make_config: Callable[..., Path]) -> Run:
 def test_prints_the_entry_in_the_hand_written_format(arxiv_api: FakeArxiv, chat_api: FakeChat,
                                                      run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(SUMMARY_REPLY, METRIC)
+    chat_api.reply(METRIC, SUMMARY_REPLY)
     result = run("summarize", "2404.07965")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ENTRY
@@ -82,7 +82,7 @@ def test_prints_the_entry_in_the_hand_written_format(arxiv_api: FakeArxiv, chat_
                                   "https://arxiv.org/pdf/2404.07965v2"])
 def test_every_id_form(arxiv_api: FakeArxiv, chat_api: FakeChat, run: Run, form: str) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(SUMMARY_REPLY, METRIC)
+    chat_api.reply(METRIC, SUMMARY_REPLY)
     result = run("summarize", form)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ENTRY
@@ -100,7 +100,7 @@ def test_old_style_id(arxiv_api: FakeArxiv, run: Run) -> None:
 def test_second_call_downloads_nothing_and_calls_no_model(arxiv_api: FakeArxiv,
                                                           chat_api: FakeChat, run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(SUMMARY_REPLY, METRIC)
+    chat_api.reply(METRIC, SUMMARY_REPLY)
     first = run("summarize", "2404.07965")
     second = run("summarize", "2404.07965")
     assert second.exit_code == 0, second.stderr
@@ -108,7 +108,7 @@ def test_second_call_downloads_nothing_and_calls_no_model(arxiv_api: FakeArxiv,
     assert "(stored draft of " in second.stderr
     assert chat_api.calls == 2  # the summary and the numbers pass
     assert arxiv_api.count("pdf") == 1
-    chat_api.reply(SUMMARY_REPLY, METRIC)
+    chat_api.reply(METRIC, SUMMARY_REPLY)
     forced = run("summarize", "2404.07965", "--force")
     assert forced.exit_code == 0
     assert chat_api.calls == 4
@@ -117,7 +117,7 @@ def test_second_call_downloads_nothing_and_calls_no_model(arxiv_api: FakeArxiv,
 
 def test_json_output(arxiv_api: FakeArxiv, chat_api: FakeChat, run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(SUMMARY_REPLY, METRIC)
+    chat_api.reply(METRIC, SUMMARY_REPLY)
     result = run("summarize", "2404.07965", "--json")
     data = json.loads(result.stdout)
     assert data["id"] == "2404.07965" and data["version"] == 2
@@ -132,13 +132,13 @@ def test_local_pdf_needs_no_arxiv(arxiv_api: FakeArxiv, chat_api: FakeChat, run:
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(make_pdf(paper_pages("Local Paper About Diffusion"),
                              title="Local Paper About Diffusion"))
-    chat_api.reply(SUMMARY_REPLY, METRIC)
+    chat_api.reply(METRIC, SUMMARY_REPLY)
     result = run("summarize", "--pdf", str(pdf))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("#### Local Paper About Diffusion\n")
     assert "[arXiv]" not in result.stdout
     assert arxiv_api.log == []
-    chat_api.reply(SUMMARY_REPLY, METRIC)
+    chat_api.reply(METRIC, SUMMARY_REPLY)
     titled = run("summarize", "--pdf", str(pdf), "--title", "Another Title")
     assert titled.stdout.startswith("#### Another Title\n")
 
@@ -183,7 +183,7 @@ def test_html_instead_of_pdf(arxiv_api: FakeArxiv, run: Run) -> None:
 def test_endpoint_garbage_is_one_line(arxiv_api: FakeArxiv, chat_api: FakeChat,
                                       run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply("garbage", "more garbage", "still garbage")
+    chat_api.reply(*["garbage"] * 5)  # the numbers pass and its repair, then the summary
     result = run("summarize", "2404.07965")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
@@ -255,11 +255,12 @@ def test_the_endpoints_format_is_remembered_across_runs(arxiv_api: FakeArxiv,
                                                         chat_api: FakeChat, run: Run) -> None:
     arxiv_api.add(PAPER, FakePaper("2404.07966", title="Another Diffusion Paper"))
     chat_api.accepts = {"text"}
-    chat_api.reply(SUMMARY_REPLY, METRIC)
+    chat_api.reply(METRIC, SUMMARY_REPLY)
     assert run("summarize", "2404.07965").exit_code == 0
-    # json_schema, json_object + schema, json_object, then text; then the numbers pass
+    # the numbers pass tries json_schema, json_object + schema, json_object, then text;
+    # then the summary
     assert chat_api.calls == 5
-    chat_api.reply(SUMMARY_REPLY, METRIC)
+    chat_api.reply(METRIC, SUMMARY_REPLY)
     assert run("summarize", "2404.07966").exit_code == 0
     assert chat_api.calls == 7
     assert "response_format" not in chat_api.requests[-1]
@@ -352,7 +353,7 @@ def test_no_endpoint_and_no_local_runtime_says_how(arxiv_api: FakeArxiv,
 def test_drafts_show_the_evidence_and_checks(arxiv_api: FakeArxiv, chat_api: FakeChat,
                                              run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(SUMMARY_REPLY, METRIC)
+    chat_api.reply(METRIC, SUMMARY_REPLY)
     assert run("summarize", "2404.07965").exit_code == 0
     shown = run("drafts", "show", "2404.07965").stdout
     assert ('Evidence (not published):\n'
@@ -369,7 +370,7 @@ def test_drafts_show_the_evidence_and_checks(arxiv_api: FakeArxiv, chat_api: Fak
 def test_drafts_list_shows_the_flags(arxiv_api: FakeArxiv, chat_api: FakeChat, run: Run) -> None:
     arxiv_api.add(PAPER)
     invented = citing({**SUMMARY, "metric": "Improves accuracy by 99.5%."})
-    chat_api.reply(invented, {"metric": "Improves accuracy by 99.5%.", "sentences": []},
+    chat_api.reply({"metric": "Improves accuracy by 99.5%.", "sentences": []}, invented,
                    {"metric": "Improves accuracy by 99.5%."})
     assert run("summarize", "2404.07965").exit_code == 0
     assert run("drafts", "list").stdout == (

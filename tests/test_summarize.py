@@ -25,10 +25,11 @@ ModelFactory = Callable[..., ChatModel]
 
 @pytest.fixture
 def make_model(chat_api: FakeChat) -> ModelFactory:
-    def build(known_format: str | None = None, **settings: Any) -> ChatModel:
+    def build(known_format: str | None = None, local: bool = False,
+              **settings: Any) -> ChatModel:
         values = {"name": "fake-model", "max_retries": 0, "timeout": 10, **settings}
         return ChatModel(ModelSettings.model_validate(values), base_url=chat_api.base_url,
-                         api_key="test-key", known_format=known_format)
+                         api_key="test-key", known_format=known_format, local=local)
 
     return build
 
@@ -249,21 +250,25 @@ NUMBERS = {"metric": "Accuracy on long-context tasks improves by 16% for 1B, 8B 
 
 def test_the_paper_reaches_the_model_with_numbered_sentences(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
-    chat_api.reply(valid(evidence=EVIDENCE), NUMBERS)
+    chat_api.reply(NUMBERS, valid(evidence=EVIDENCE))
     summarize(make_model(), checked_request())
-    first, numbers = chat_api.requests
+    numbers, first = chat_api.requests
     assert first["messages"][1]["content"].endswith(
         "## Abstract\n[1] We propose Feedback Attention Memory (FAM), a novel architecture that "
         "leverages a feedback loop to enable the network to attend to its own latent "
         "representations.\n\n## Results\n[2] FAM improves accuracy on long-context tasks by "
         "16.0% across 1B, 8B and 24B models.\n")
     assert numbers["messages"][-1]["content"].startswith(
-        "These sentences of the paper carry its numbers:\n\n[2] FAM improves accuracy")
+        f"Title: {REQUEST.title}\n\nThese sentences of the paper carry its numbers:\n\n"
+        "[2] FAM improves accuracy")
+    # a conversation of its own that starts like the summary's, for a server's prompt cache
+    assert len(numbers["messages"]) == 2
+    assert numbers["messages"][0] == first["messages"][0]
 
 
 def test_a_verified_draft_takes_two_requests(chat_api: FakeChat,
                                              make_model: ModelFactory) -> None:
-    chat_api.reply(valid(evidence=EVIDENCE), NUMBERS)
+    chat_api.reply(NUMBERS, valid(evidence=EVIDENCE))
     draft = summarize(make_model(), checked_request())
     assert draft.summary.metric == NUMBERS["metric"]
     checks = draft.extras["checks"]
@@ -273,16 +278,15 @@ def test_a_verified_draft_takes_two_requests(chat_api: FakeChat,
         {"text": "FAM improves accuracy on long-context tasks by 16.0% across 1B, 8B and 24B "
                  "models.", "page": 2, "verified": True}]
     assert draft.usage.attempts == 2
-    numbers_request = chat_api.requests[1]
+    numbers_request = chat_api.requests[0]
     assert numbers_request["response_format"]["json_schema"]["name"] == "metric"
     assert numbers_request["max_tokens"] == 250
-    assert numbers_request["messages"][-2]["role"] == "assistant"  # the conversation goes on
 
 
 def test_invented_numbers_are_asked_again_once_then_flagged(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
     invented = "Accuracy improves by 23.4%, 7x faster."
-    chat_api.reply(valid(evidence=EVIDENCE), {"metric": invented, "sentences": [2]},
+    chat_api.reply({"metric": invented, "sentences": [2]}, valid(evidence=EVIDENCE),
                    {"metric": invented})
     draft = summarize(make_model(), checked_request())
     assert chat_api.calls == 3
@@ -298,7 +302,7 @@ def test_invented_numbers_are_asked_again_once_then_flagged(
 
 def test_a_fix_that_makes_things_worse_is_not_taken(chat_api: FakeChat,
                                                     make_model: ModelFactory) -> None:
-    chat_api.reply(valid(evidence={**EVIDENCE, "metric": []}), NUMBERS | {"sentences": []},
+    chat_api.reply(NUMBERS | {"sentences": []}, valid(evidence={**EVIDENCE, "metric": []}),
                    {"evidence": {"objective": [99], "method": [], "metric": [], "results": []}})
     draft = summarize(make_model(), checked_request())
     assert draft.extras["checks"]["flags"] == ["metric: no supporting quote"]
@@ -306,10 +310,10 @@ def test_a_fix_that_makes_things_worse_is_not_taken(chat_api: FakeChat,
 
 
 def test_a_fixed_draft_is_verified(chat_api: FakeChat, make_model: ModelFactory) -> None:
-    chat_api.reply(valid(keypoints=["TransformerFAM: Feedback attention is working memory",
+    chat_api.reply(NUMBERS,
+                   valid(keypoints=["TransformerFAM: Feedback attention is working memory",
                                     "Working memory", "Long context"], evidence=EVIDENCE),
-                   NUMBERS, {"keypoints": ["Feedback attention", "Working memory",
-                                           "Long context"]})
+                   {"keypoints": ["Feedback attention", "Working memory", "Long context"]})
     draft = summarize(make_model(), checked_request())
     assert draft.extras["checks"]["verified"] is True
     assert draft.summary.keypoints[0] == "Feedback attention"
@@ -320,7 +324,7 @@ def test_a_fixed_draft_is_verified(chat_api: FakeChat, make_model: ModelFactory)
 
 def test_a_citation_of_a_sentence_that_does_not_exist_is_flagged(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
-    chat_api.reply(valid(evidence={**EVIDENCE, "objective": [42]}), NUMBERS,
+    chat_api.reply(NUMBERS, valid(evidence={**EVIDENCE, "objective": [42]}),
                    {"evidence": {**EVIDENCE, "objective": [43]}})
     draft = summarize(make_model(), checked_request())
     assert draft.extras["checks"]["flags"] == [
@@ -330,7 +334,7 @@ def test_a_citation_of_a_sentence_that_does_not_exist_is_flagged(
 
 def test_a_failed_fix_request_keeps_the_draft(chat_api: FakeChat,
                                               make_model: ModelFactory) -> None:
-    chat_api.reply(valid(evidence={**EVIDENCE, "metric": []}), NUMBERS | {"sentences": []},
+    chat_api.reply(NUMBERS | {"sentences": []}, valid(evidence={**EVIDENCE, "metric": []}),
                    "not json at all")
     draft = summarize(make_model(), checked_request())
     assert chat_api.calls == 3  # the fix is not re-asked
@@ -339,8 +343,8 @@ def test_a_failed_fix_request_keeps_the_draft(chat_api: FakeChat,
 
 def test_a_failed_numbers_pass_keeps_the_first_metric_flagged(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
-    chat_api.reply(valid(evidence=EVIDENCE), Completion("16% 16% 16%", finish_reason="length"),
-                   Completion("16% 16%", finish_reason="length"), "{}")
+    chat_api.reply(Completion("16% 16% 16%", finish_reason="length"),
+                   Completion("16% 16%", finish_reason="length"), valid(evidence=EVIDENCE), "{}")
     draft = summarize(make_model(), checked_request())
     assert draft.summary.metric == "Improves accuracy by 12.5% on long-context tasks."
     assert chat_api.calls == 4  # summary, numbers pass and its one repair, one fix
@@ -348,3 +352,26 @@ def test_a_failed_numbers_pass_keeps_the_first_metric_flagged(
         "metric: numbers not in the paper: 12.5%",
         "metric: not rewritten from the paper's numbers (the answer was cut off at the output "
         "limit; be more concise)"]
+
+
+def test_the_local_model_is_held_to_lengths_and_cut_fields_end_whole(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    sentence = "Accuracy improves by 16% on long-context tasks at each size that was tried. "
+    cut = (sentence * 5 + "It also runs faster than the baseline on")[:400]
+    chat_api.reply({"metric": cut, "sentences": [2]}, valid(evidence=EVIDENCE))
+    draft = summarize(make_model(local=True), checked_request())
+    assert draft.summary.metric == (sentence * 5).strip()
+    numbers, summary = chat_api.requests
+    schema = summary["response_format"]["json_schema"]["schema"]["properties"]
+    assert schema["keypoints"]["items"]["maxLength"] == 60
+    assert schema["evidence"]["properties"]["metric"]["maxItems"] == 2
+    assert numbers["response_format"]["json_schema"]["schema"]["properties"]["metric"][
+        "maxLength"] == 400
+
+
+def test_an_api_model_gets_no_length_limits(chat_api: FakeChat,
+                                            make_model: ModelFactory) -> None:
+    chat_api.reply(NUMBERS, valid(evidence=EVIDENCE))
+    summarize(make_model(), checked_request())
+    schema = chat_api.requests[1]["response_format"]["json_schema"]["schema"]["properties"]
+    assert "maxLength" not in schema["keypoints"]["items"]

@@ -149,7 +149,7 @@ PREFLIGHT_ANSWER = {
 def is_numbers_pass(request: dict[str, Any]) -> bool:
     """The second request of a draft: Metric again from the sentences with numbers."""
     messages = request.get("messages") or [{}]
-    return message_text(messages[-1]).startswith("These sentences of the paper carry its")
+    return "These sentences of the paper carry its numbers:" in message_text(messages[-1])
 
 
 def preflight_answer(request: dict[str, Any]) -> dict[str, Any] | None:
