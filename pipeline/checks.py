@@ -50,13 +50,18 @@ class CheckReport:
     def verified(self) -> bool:
         return not self.flags
 
-    def flag(self, answer_field: str, message: str) -> None:
-        """Record a failure, and which field of the model's answer must change to fix it."""
+    trust: list[str] = field(default_factory=list)  # flags about facts, not style
+
+    def flag(self, answer_field: str, message: str, *, trust: bool = False) -> None:
+        """Record a failure, and which field of the model's answer must change to fix it.
+        `trust`: a quote or a number that the paper does not back, or the wrong language."""
         self.flags.append(message)
         self.problems.setdefault(answer_field, []).append(message)
+        if trust:
+            self.trust.append(message)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"verified": self.verified, "flags": list(self.flags),
+        return {"verified": self.verified, "flags": list(self.flags), "trust": list(self.trust),
                 "evidence": self.evidence, "numbers_cited": self.numbers_cited,
                 "numbers_found": self.numbers_found}
 
@@ -160,10 +165,10 @@ def check_evidence(summary: Summary, quotes: Iterable[Quote], paper: PaperText,
             {"text": text, "page": page, "verified": found is not None})
         if found is None:
             report.flag("evidence", f"{quote.field}: quote not found in the paper: "
-                                    f"\"{_short(quote.text)}\"")
+                                    f"\"{_short(quote.text)}\"", trust=True)
     for name in wanted:
         if name not in report.evidence:
-            report.flag("evidence", f"{name}: no supporting quote")
+            report.flag("evidence", f"{name}: no supporting quote", trust=True)
 
 
 def check_numbers(summary: Summary, paper: PaperText, report: CheckReport) -> None:
@@ -173,7 +178,8 @@ def check_numbers(summary: Summary, paper: PaperText, report: CheckReport) -> No
         report.numbers_cited += len(cited)
         report.numbers_found += sum(1 for n in cited if n in paper.numbers)
         if missing:
-            report.flag(name, f"{name}: numbers not in the paper: {', '.join(missing)}")
+            report.flag(name, f"{name}: numbers not in the paper: {', '.join(missing)}",
+                        trust=True)
 
 
 def check_keypoints(summary: Summary, title: str, report: CheckReport) -> None:
@@ -197,7 +203,8 @@ def check_language(summary: Summary, language: str, report: CheckReport) -> None
     for name, text in _fields(summary).items():
         found = _CJK.findall(text)
         if found:
-            report.flag(name, f"{name}: characters outside {language}: {''.join(found[:8])}")
+            report.flag(name, f"{name}: characters outside {language}: {''.join(found[:8])}",
+                        trust=True)
 
 
 def check_copying(summary: Summary, paper: PaperText, limit: int,

@@ -219,9 +219,11 @@ def check_model(ctx: click.Context) -> None:
         click.echo(f"Checking {model.settings.name} at {model.endpoint}...", err=True)
         result = preflight(config, model)
     usage = result.draft.usage
+    passed = "every check passed" if not result.warnings else (
+        f"quotes, numbers and language check out; style flags: {'; '.join(result.warnings)}")
     click.echo(f"ok: {usage.model} drafted the test paper in {result.seconds:.1f} s "
                f"({usage.attempts} requests, {usage.prompt_tokens}+{usage.completion_tokens} "
-               f"tokens, response format {usage.response_format}); every check passed.")
+               f"tokens, response format {usage.response_format}); {passed}.")
 
 
 # -- the local model ------------------------------------------------------------------------

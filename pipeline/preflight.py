@@ -1,7 +1,9 @@
 """A model preflight: one small synthetic paper, summarized and checked like a real one.
 
-A model that cannot follow the summary format, or whose draft of an easy paper fails the checks,
-would waste a whole week's run; `weekly` runs this first and stops with exit code 2.
+A model that cannot follow the summary format, or whose draft of an easy paper cites what the
+paper does not say (quotes, numbers) or strays from the language, would waste a whole week's
+run; `weekly` runs this first and stops with exit code 2. Style flags (a long keypoint, a
+copied sentence) are reported, as they are on every draft, without stopping the run.
 """
 
 from __future__ import annotations
@@ -58,6 +60,11 @@ class Preflight:
     seconds: float
     draft: Draft
 
+    @property
+    def warnings(self) -> list[str]:
+        """Style flags of the test draft: worth knowing, not worth stopping for."""
+        return list(self.draft.extras.get("checks", {}).get("flags", []))
+
 
 def preflight(config: Config, model: ChatModel) -> Preflight:
     """Raise ModelPreflightError unless the model drafts the synthetic paper cleanly."""
@@ -71,10 +78,10 @@ def preflight(config: Config, model: ChatModel) -> Preflight:
     except SummarizeError as exc:
         raise ModelPreflightError(f"model preflight failed: {where} cannot follow the summary "
                                   f"format: {exc.message}") from exc
-    flags = draft.extras.get("checks", {}).get("flags", [])
-    if flags:
+    failed = draft.extras.get("checks", {}).get("trust", [])
+    if failed:
         raise ModelPreflightError(f"model preflight failed: {where} drafted a test paper that "
-                                  f"fails the checks: {'; '.join(flags)}")
+                                  f"fails the checks: {'; '.join(failed)}")
     seconds = time.monotonic() - started
     log.info("model preflight passed: %s in %.1f s", where, seconds)
     return Preflight(seconds, draft)

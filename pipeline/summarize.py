@@ -12,6 +12,7 @@ Each pass continues the same conversation, so a local server reuses the cached p
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +151,7 @@ def summarize(model: ChatModel, request: SummaryRequest) -> Draft:
         evidence = answer.evidence.model_copy(
             update={"metric": metric.sentences or answer.evidence.metric})
         answer = answer.model_copy(update={"metric": metric.metric, "evidence": evidence})
+    answer = _without_markers(answer)
     if model.local:
         answer = _complete_sentences(answer)
     checks: dict[str, Any] = {}
@@ -225,6 +227,20 @@ def _complete_sentences(answer: Answer) -> Answer:
     return answer.model_copy(update=update) if update else answer
 
 
+_MARKER = re.compile(r"\s*\[\d+(?:\s*[,-]\s*\d+)*\]")
+
+
+def _without_markers(answer: Answer) -> Answer:
+    """Models imitate the [n] sentence markers in their prose; they are no part of an entry."""
+    prose: dict[str, Any] = {
+        name: _MARKER.sub("", value) for name in ("objective", "metric", "results", "limitation")
+        if (value := getattr(answer, name)) and _MARKER.search(value)}
+    method = [_MARKER.sub("", item) for item in answer.method]
+    if method != answer.method:
+        prose["method"] = method
+    return answer.model_copy(update=prose) if prose else answer
+
+
 def _check(answer: Answer, request: SummaryRequest, paper: PaperText) -> CheckReport:
     quotes, unknown = [], []
     for name in EVIDENCE_FIELDS:
@@ -235,6 +251,6 @@ def _check(answer: Answer, request: SummaryRequest, paper: PaperText) -> CheckRe
     report = run_checks(answer.summary(), quotes, paper, title=request.title,
                         language=request.language, max_copied_words=request.max_copied_words)
     for message in unknown:
-        report.flag("evidence", message)
+        report.flag("evidence", message, trust=True)
     return report
 

@@ -375,3 +375,14 @@ def test_an_api_model_gets_no_length_limits(chat_api: FakeChat,
     summarize(make_model(), checked_request())
     schema = chat_api.requests[1]["response_format"]["json_schema"]["schema"]["properties"]
     assert "maxLength" not in schema["keypoints"]["items"]
+
+
+def test_sentence_markers_in_the_prose_are_removed(chat_api: FakeChat,
+                                                   make_model: ModelFactory) -> None:
+    chat_api.reply({"metric": "Accuracy improves by 16% [2] for 1B, 8B and 24B models [1, 2].",
+                    "sentences": [2]},
+                   valid(evidence=EVIDENCE, method=["Feedback loop [1]."]))
+    draft = summarize(make_model(), checked_request())
+    assert draft.summary.metric == "Accuracy improves by 16% for 1B, 8B and 24B models."
+    assert draft.summary.method == ["Feedback loop."]
+    assert draft.extras["checks"]["flags"] == []

@@ -374,3 +374,18 @@ def test_check_model_passes_a_capable_model(chat_api: FakeChat, run: Run) -> Non
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("ok: fake-model drafted the test paper in ")
     assert "every check passed." in result.stdout
+
+
+def test_style_flags_on_the_test_paper_do_not_stop_the_run(week: FakeArxiv, chat_api: FakeChat,
+                                                           run: Run) -> None:
+    long_keypoints = ["Sparse Lantern Attention is an attention mechanism in which tokens "
+                      "attend to lanterns", "Linear-time attention", "Long documents"]
+    chat_api.default = lambda request: (
+        preflight_answer(request) if is_numbers_pass(request)
+        else citing({**PREFLIGHT_ANSWER, "keypoints": long_keypoints})(request)
+        if "Sparse Lantern" in str(request["messages"][1]) else answer(request))
+    result = run("check-model")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith("quotes, numbers and language check out; style flags: "
+                                  "keypoint is not a short phrase: \"Sparse Lantern Attention is "
+                                  "an attention mechanism in which tokens attend to la…\".\n")
