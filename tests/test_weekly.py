@@ -365,7 +365,7 @@ def test_a_model_whose_test_draft_fails_the_checks_stops_the_run(
     assert result.stderr.splitlines()[-1] == (
         f"Error: model preflight failed: fake-model at {chat_api.base_url} drafted a test paper "
         "that fails the checks: metric: numbers not in the paper: 99.9, 50x")
-    assert chat_api.calls == 3  # the numbers pass, the summary, one fix
+    assert chat_api.calls == 6  # twice: the numbers pass, the summary, one fix
     assert week.count("pdf") == 0
 
 
@@ -389,3 +389,20 @@ def test_style_flags_on_the_test_paper_do_not_stop_the_run(week: FakeArxiv, chat
     assert result.stdout.endswith("quotes, numbers and language check out; style flags: "
                                   "keypoint is not a short phrase: \"Sparse Lantern Attention is "
                                   "an attention mechanism in which tokens attend to la…\".\n")
+
+
+def test_one_slip_in_the_preflight_is_forgiven(week: FakeArxiv, chat_api: FakeChat,
+                                               run: Run) -> None:
+    slips = iter([True, True])  # the first test draft and its fix
+
+    def sometimes_chinese(request: dict[str, Any]) -> dict[str, Any] | None:
+        good = preflight_answer(request)
+        if good is None or is_numbers_pass(request) or not next(slips, False):
+            return good
+        return {**good, "keypoints": ["Sparse attention", "工作记忆", "Long documents"]}
+
+    chat_api.default = sometimes_chinese
+    result = run("check-model")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith("every check passed.\n")
+    assert chat_api.calls == 5  # numbers, summary, fix; then numbers, summary
