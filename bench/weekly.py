@@ -1,8 +1,10 @@
-"""How close a weekly run gets to the ideal N x latency / concurrency, and what a rerun costs.
+"""How close a weekly run gets to the ideal calls x latency / concurrency, and what a rerun costs.
 
 Runs `paperlist weekly` over N synthetic papers against the test suite's fake arXiv and a fake
-model that answers after a fixed latency, then runs it again: the second run should make no
-model calls and no downloads.
+model that answers after a fixed latency (and, like a capable model, cites the paper, so each
+paper takes two requests: the numbers pass and the summary; the run starts with the two of the
+model preflight), then runs it again: the second run should make no model calls and no
+downloads.
 
     .venv/bin/python bench/weekly.py [--papers 100] [--latency 1.0] [--concurrency 4]
 """
@@ -24,7 +26,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from fakes import FakeArxiv, FakeChat, sample_papers  # noqa: E402
+from fakes import FakeArxiv, FakeChat, FakePaper  # noqa: E402
+from weekly_fixtures import abstract_for, answer  # noqa: E402
 
 from pipeline.cli import cli  # noqa: E402
 
@@ -55,8 +58,12 @@ def main() -> None:
     with FakeArxiv() as arxiv_api, FakeChat() as chat_api, \
             tempfile.TemporaryDirectory() as tmp:
         step = timedelta(minutes=(7 * 24 * 60 - 60) // max(args.papers, 1))
-        arxiv_api.add(*sample_papers(args.papers, start=MONDAY, step=step))
+        for i in range(args.papers):
+            title = f"Diffusion model paper {i}"
+            arxiv_api.add(FakePaper(f"2404.{1000 + i:05d}", title=title,
+                                    abstract=abstract_for(title), published=MONDAY + i * step))
         chat_api.latency = args.latency
+        chat_api.default = answer
         root = Path(tmp)
         config = root / "config.yaml"
         config.write_text(yaml.safe_dump({
@@ -74,12 +81,13 @@ def main() -> None:
         weekly(config)
         wall = time.perf_counter() - started
         drafted, failed, calls, downloads = last_run(root / "out" / "state.db")
-        ideal = args.papers * args.latency / args.concurrency
+        ideal = chat_api.calls * args.latency / args.concurrency
         print(f"papers {args.papers}, model latency {args.latency:g} s, "
               f"concurrency {args.concurrency}", file=sys.stderr)
         print(f"first run:  {drafted} drafted, {failed} failed, {calls} model calls, "
               f"{downloads} downloads")
-        print(f"wall time {wall:.1f} s, ideal {ideal:.1f} s, ratio {wall / ideal:.2f}")
+        print(f"wall time {wall:.1f} s, ideal {ideal:.1f} s ({chat_api.calls} requests x "
+              f"{args.latency:g} s / {args.concurrency}), ratio {wall / ideal:.2f}")
 
         started = time.perf_counter()
         weekly(config)

@@ -19,7 +19,7 @@ from .errors import ConfigError
 CONFIG_ENV = "PAPERLIST_CONFIG"
 # Prompt processing on 2 CPU cores runs at about 40-55 tokens/s, so a paper's text is cut to
 # this many (estimated) tokens on the local model to keep a summary near 40 s.
-LOCAL_INPUT_TOKENS = 1500
+LOCAL_INPUT_TOKENS = 1200
 DEFAULT_CONFIG = "config.yaml"
 
 
