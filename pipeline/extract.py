@@ -285,9 +285,5 @@ def extract_many(
     workers: int | None = None,
     timeout: float = 120.0,
 ) -> list[Extract | ExtractError]:
-    """Extract PDFs in worker processes; each slot holds its Extract or its ExtractError.
-
-    A document that takes longer than `timeout` seconds has its worker terminated and
-    replaced; a worker that dies takes only its own document with it.
-    """
+    """`extract_pdf` over many PDFs through `run_pool` (see there for timeouts and crashes)."""
     return run_pool(extract_pdf, paths, sources=sources, workers=workers, timeout=timeout)

@@ -75,8 +75,23 @@ def split_versioned(entry_id: str) -> ArxivId:
     return ArxivId.parse(entry_id.replace("http://", "https://"))
 
 
+class ArxivLinks:
+    """The versioned id and abstract page of anything that has an arXiv `id` and `version`."""
+
+    id: str
+    version: int
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.id}v{self.version}"
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.id}"
+
+
 @dataclass(frozen=True)
-class Paper:
+class Paper(ArxivLinks):
     """An arXiv paper's metadata, as the export API describes it."""
 
     id: str
@@ -89,14 +104,6 @@ class Paper:
     published: datetime | None = None
     updated: datetime | None = None
     comment: str = ""
-
-    @property
-    def versioned_id(self) -> str:
-        return f"{self.id}v{self.version}"
-
-    @property
-    def abs_url(self) -> str:
-        return f"https://arxiv.org/abs/{self.id}"
 
 
 @dataclass(frozen=True)

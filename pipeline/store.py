@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LockedError, StoreError
-from .models import Draft, Paper, Summary
+from .models import ArxivLinks, Draft, Paper, Summary
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def now() -> str:
 
 
 @dataclass(frozen=True)
-class PaperRecord:
+class PaperRecord(ArxivLinks):
     """A paper as the state database knows it."""
 
     id: str
@@ -128,14 +128,6 @@ class PaperRecord:
     error_stage: str | None = None
     pdf_path: str | None = None
     updated_at: str = ""
-
-    @property
-    def versioned_id(self) -> str:
-        return f"{self.id}v{self.version}"
-
-    @property
-    def abs_url(self) -> str:
-        return f"https://arxiv.org/abs/{self.id}"
 
     def as_paper(self) -> Paper:
         published = datetime.fromisoformat(self.published) if self.published else None
