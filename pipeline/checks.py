@@ -14,11 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .models import Summary
+from .models import CJK_CHARACTERS, Summary, writes_cjk
 
 EVIDENCE_FIELDS = ("objective", "method", "metric", "results")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff01-\uff5e]")
-_CJK_LANGUAGES = ("chinese", "japanese", "korean", "中文", "日本語", "한국어")
+_CJK = re.compile(f"[{CJK_CHARACTERS}]")
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:,\d{3})*(?:\.\d+)?)"
                      r"(?:\s?(%|percent\b|[x×](?![A-Za-z\d])|times\b|-?fold\b"
                      r"|[BMK](?![A-Za-z])|k(?![A-Za-z])|billion\b|million\b|thousand\b))?")
@@ -198,7 +197,7 @@ def check_keypoints(summary: Summary, title: str, report: CheckReport) -> None:
 
 
 def check_language(summary: Summary, language: str, report: CheckReport) -> None:
-    if any(name in language.casefold() for name in _CJK_LANGUAGES):
+    if writes_cjk(language):
         return
     for name, text in _fields(summary).items():
         found = _CJK.findall(text)

@@ -287,9 +287,33 @@ LENGTH_LIMITS = {"keypoints": 60, "objective": 300, "method": 200, "metric": 400
                  "results": 300, "limitation": 250}
 
 
-def with_length_limits(schema: dict[str, Any]) -> dict[str, Any]:
+# Kana, CJK ideographs, Hangul and full-width forms: what a small model strays into in English.
+CJK_CHARACTERS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff01-\uff5e"
+NOT_IN_PATTERN_STRINGS = r"\\\x00-\x1f"  # a backslash and control characters, as regex escapes
+CJK_LANGUAGES = ("chinese", "japanese", "korean", "中文", "日本語", "한국어")
+
+
+def writes_cjk(language: str) -> bool:
+    return any(name in language.casefold() for name in CJK_LANGUAGES)
+
+
+def with_length_limits(schema: dict[str, Any], *, forbid_cjk: bool = False) -> dict[str, Any]:
     """The schema with maxLength on the prose fields, at most 4 method points and at most
-    two cited sentences per field (an unbounded list of numbers is where a small model loops)."""
+    two cited sentences per field (an unbounded list of numbers is where a small model loops).
+
+    With `forbid_cjk` the prose fields take a pattern instead that also leaves CJK characters
+    out, so that the grammar keeps a small model from straying out of a non-CJK language. The
+    pattern leaves out quotes, backslashes and control characters too: with it, llama.cpp no
+    longer writes JSON escapes itself.
+    """
+
+    def limit_string(string: dict[str, Any], limit: int) -> dict[str, Any]:
+        if not forbid_cjk:
+            return {**string, "maxLength": limit}
+        least = string.get("minLength", 0)  # llama.cpp reads no minLength beside a pattern
+        return {**string, "pattern": f'^[^"{NOT_IN_PATTERN_STRINGS}{CJK_CHARACTERS}]'
+                                     f'{{{least},{limit}}}$'}
+
     props = {name: dict(prop) for name, prop in schema["properties"].items()}
     numbers = {"type": "array", "maxItems": 2,
                "items": {"type": "integer", "minimum": 1, "maximum": 9999}}
@@ -304,14 +328,14 @@ def with_length_limits(schema: dict[str, Any]) -> dict[str, Any]:
             continue
         prop = props[name]
         if prop.get("type") == "array":
-            prop["items"] = {**prop["items"], "maxLength": limit}
+            prop["items"] = limit_string(prop["items"], limit)
             if name == "method":
                 prop["maxItems"] = 4
         elif "anyOf" in prop:
-            prop["anyOf"] = [{**option, "maxLength": limit} if option.get("type") == "string"
+            prop["anyOf"] = [limit_string(option, limit) if option.get("type") == "string"
                              else option for option in prop["anyOf"]]
         else:
-            prop["maxLength"] = limit
+            props[name] = limit_string(prop, limit)
     return {**schema, "properties": props}
 
 

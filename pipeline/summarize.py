@@ -33,6 +33,7 @@ from .models import (
     Usage,
     strict_schema,
     with_length_limits,
+    writes_cjk,
 )
 from .templates import render, version_of
 
@@ -129,9 +130,10 @@ def summarize(model: ChatModel, request: SummaryRequest) -> Draft:
     context = {"sections": sections}
     answer_schema = strict_schema(Answer, sections)
     metric_schema = strict_schema(MetricAnswer)
-    if model.local:  # a grammar holds a small model to the lengths the prompt asks for
-        answer_schema, metric_schema = (with_length_limits(answer_schema),
-                                        with_length_limits(metric_schema))
+    if model.local:  # a grammar holds a small model to the lengths and language asked for
+        forbid_cjk = not writes_cjk(request.language)
+        answer_schema, metric_schema = (with_length_limits(answer_schema, forbid_cjk=forbid_cjk),
+                                        with_length_limits(metric_schema, forbid_cjk=forbid_cjk))
     talk = _Conversation(model, request)
     metric: MetricAnswer | None = None
     numbers_failed = None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -363,10 +365,33 @@ def test_the_local_model_is_held_to_lengths_and_cut_fields_end_whole(
     assert draft.summary.metric == (sentence * 5).strip()
     numbers, summary = chat_api.requests
     schema = summary["response_format"]["json_schema"]["schema"]["properties"]
-    assert schema["keypoints"]["items"]["maxLength"] == 60
+    keypoint = re.compile(schema["keypoints"]["items"]["pattern"])
+    assert keypoint.match("Feedback attention memory, 16% gains")
+    assert keypoint.match("x" * 60) and not keypoint.match("x" * 61)
     assert schema["evidence"]["properties"]["metric"]["maxItems"] == 2
-    assert numbers["response_format"]["json_schema"]["schema"]["properties"]["metric"][
-        "maxLength"] == 400
+    metric = re.compile(numbers["response_format"]["json_schema"]["schema"]["properties"][
+        "metric"]["pattern"])
+    assert metric.match("x" * 400) and not metric.match("x" * 401)
+    assert metric.match("x" * 10) and not metric.match("x" * 9)  # its minLength, in the pattern
+
+
+@pytest.mark.parametrize("text", ["Long context 传统", "注意", "ＦＡＭ", 'A "quoted" word',
+                                  "A back\\slash", "Two\nlines"])
+def test_the_local_models_grammar_leaves_out_cjk_and_what_json_must_escape(
+        chat_api: FakeChat, make_model: ModelFactory, text: str) -> None:
+    chat_api.reply(NUMBERS, valid(evidence=EVIDENCE))
+    summarize(make_model(local=True), checked_request())
+    schema = chat_api.requests[1]["response_format"]["json_schema"]["schema"]["properties"]
+    assert not re.match(schema["keypoints"]["items"]["pattern"], text)
+    assert not re.match(schema["objective"]["pattern"], text)
+
+
+def test_a_local_model_writing_chinese_gets_plain_length_limits(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    chat_api.reply(NUMBERS, valid(evidence=EVIDENCE))
+    summarize(make_model(local=True), replace(checked_request(), language="Chinese"))
+    schema = chat_api.requests[1]["response_format"]["json_schema"]["schema"]["properties"]
+    assert schema["keypoints"]["items"] == {"type": "string", "maxLength": 60}
 
 
 def test_an_api_model_gets_no_length_limits(chat_api: FakeChat,
