@@ -153,7 +153,8 @@ def weekly(ctx: click.Context, week: str | None, since: date | None, until: date
     """
     from .drafting import open_model
     from .fetch import ArxivSource
-    from .store import Store, run_lock
+    from .runlock import run_lock
+    from .store import Store
     from .weekly import last_complete_week, parse_week, plan_week, run_week, window_between
 
     if week and (since or until):

@@ -180,7 +180,7 @@ def publish(ctx: click.Context, month: str | None, dry_run: bool) -> None:
     or by title for hand-written entries) is never added twice.
     """
     from .publish import PublishItem, apply_plan, month_name, plan_diff, plan_publish
-    from .store import run_lock
+    from .runlock import run_lock
 
     month = month or datetime.now(UTC).strftime("%Y%m")
     month_name(month)  # refuses a malformed month before anything is read

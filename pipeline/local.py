@@ -1,10 +1,10 @@
 """A llama.cpp OpenAI-compatible server that paperlist starts itself, in a child process.
 
-`LocalServer` picks a free port on 127.0.0.1, starts the runtime (xllamacpp, through this
-module's own `main()` run as `python -m pipeline.local`), waits until `GET /health` answers 200,
-and stops the child on exit, on errors and on Ctrl-C: SIGTERM, then SIGKILL after a grace
-period. A child that dies while loading is reported at once, with the error lines of its log. The
-runner also exits when its stdin closes, so even a parent killed with SIGKILL leaves no orphan.
+`LocalServer` picks a free port on 127.0.0.1, starts the runtime (xllamacpp, through `python -m
+pipeline.local_runner`), waits until `GET /health` answers 200, and stops the child on exit, on
+errors and on Ctrl-C: SIGTERM, then SIGKILL after a grace period. A child that dies while loading
+is reported at once, with the error lines of its log. The runner also exits when its stdin
+closes, so even a parent killed with SIGKILL leaves no orphan.
 
 Requests go through the ordinary openai client: `OpenAI(base_url=server.base_url,
 api_key=server.api_key)`. The key is random per run, so other local users cannot use the server.
@@ -12,7 +12,6 @@ api_key=server.api_key)`. The key is random per run, so other local users cannot
 
 from __future__ import annotations
 
-import argparse
 import atexit
 import contextlib
 import logging
@@ -24,7 +23,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -35,6 +33,7 @@ from typing import Any, BinaryIO
 
 from .config import ModelSettings
 from .errors import LocalModelError
+from .local_runner import API_KEY_ENV, LOCAL_CONTEXT_TOKENS, LOCAL_HOST
 from .modelfiles import (
     DEFAULT_MODEL,
     GGUF_MAGIC,
@@ -60,10 +59,7 @@ __all__ = [
     "wants_local",
 ]
 
-LOCAL_HOST = "127.0.0.1"
-LOCAL_CONTEXT_TOKENS = 8192
 LOCAL_TIMEOUT = 600.0  # a 4k-token prompt took 2.5 minutes on 2 cores; 6k takes about 4
-API_KEY_ENV = "PAPERLIST_LOCAL_API_KEY"
 _BIND_FAILURES = ("couldn't bind", "address already in use")
 _PORT_ATTEMPTS = 3
 _TAIL_LINES = 6
@@ -109,7 +105,7 @@ def runtime_command(
 ) -> list[str]:
     """The command line of the xllamacpp runner; `{host}` and `{port}` are filled in at start."""
     command = [
-        sys.executable, "-m", "pipeline.local",
+        sys.executable, "-m", "pipeline.local_runner",
         "--model", str(model_path),
         "--host", "{host}", "--port", "{port}",
         "--ctx-size", str(context_tokens),
@@ -391,78 +387,3 @@ def _terminate(proc: subprocess.Popen[bytes], grace: float) -> None:
     if proc.poll() is None:
         _signal_group(proc, kill=True)
         proc.wait()
-
-
-# -- the runner: `python -m pipeline.local --model M --port P` --------------------------------
-
-
-def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m pipeline.local",
-        description="Serve a GGUF model with llama.cpp's OpenAI-compatible server (xllamacpp) "
-                    "until stdin closes or SIGTERM arrives.",
-    )
-    parser.add_argument("--model", required=True, type=Path)
-    parser.add_argument("--host", default=LOCAL_HOST)
-    parser.add_argument("--port", required=True, type=int)
-    parser.add_argument("--ctx-size", type=int, default=LOCAL_CONTEXT_TOKENS)
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--parallel", type=int, default=1)
-    parser.add_argument("--alias", default=None)
-    return parser.parse_args(argv)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the server in this process until told to stop."""
-    args = _parse_args(argv)
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-    def watch_stdin() -> None:
-        # os.read, not sys.stdin: a daemon thread blocked in a buffered read aborts shutdown.
-        with contextlib.suppress(OSError):
-            while os.read(0, 4096):
-                pass
-        stop.set()
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    try:
-        import xllamacpp  # type: ignore[import-untyped]
-    except ImportError:
-        print(f"error: the {RUNTIME_MODULE} package is not installed", file=sys.stderr)
-        return 2
-    params = xllamacpp.CommonParams()
-    params.model.path = str(args.model)
-    params.n_ctx = args.ctx_size
-    params.n_parallel = args.parallel
-    if args.threads:
-        params.cpuparams.n_threads = args.threads
-        params.cpuparams_batch.n_threads = args.threads
-    params.hostnames = [args.host]
-    params.port = args.port
-    if hasattr(params, "ui"):  # newer llama.cpp: no web UI, we only need the API
-        params.ui = False
-    if args.alias:
-        params.model_alias = {args.alias}
-    key = os.environ.get(API_KEY_ENV)
-    if key:
-        params.api_keys = [key]
-    try:
-        server = xllamacpp.Server(params)
-    except RuntimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(f"listening on {server.listening_address}", file=sys.stderr, flush=True)
-    while not stop.wait(0.5):
-        pass
-    del server
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import difflib
 import logging
-import os
 import re
-import secrets
-import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +39,7 @@ from .digest import (
 )
 from .entry import relevel
 from .errors import PublishError
+from .publish_files import atomic_write_text, read_text
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +103,7 @@ def plan_publish(
     month_name(month)
     entries = [_prepare(item, section_order) for item in items]
     monthly_path = output_dir / f"PaperList_{month}.md"
-    before = _read(monthly_path)
+    before = read_text(monthly_path)
     monthly = Document(before if before is not None else NEW_MONTHLY)
     added, present = _publish_monthly(monthly, month, entries, section_order)
     changes: list[FileChange] = []
@@ -113,7 +111,7 @@ def plan_publish(
         if monthly.text() != before:
             changes.append(FileChange(monthly_path, before, monthly.text()))
         readme_path = output_dir / "README.md"
-        readme_before = _read(readme_path)
+        readme_before = read_text(readme_path)
         readme = Document(readme_before if readme_before is not None else NEW_README)
         published = ids_in(monthly.text())
         shown = [e for e in _unique(entries) if e.key in published]
@@ -138,7 +136,7 @@ def apply_plan(plan: PublishPlan) -> None:
     publish before anything is written, rather than overwriting the editor's work.
     """
     for change in plan.changes:
-        if _read(change.path) != change.before:
+        if read_text(change.path) != change.before:
             raise PublishError(f"{change.path} changed since the publish was planned; run it again")
     for change in plan.changes:
         try:
@@ -162,60 +160,6 @@ def plan_diff(plan: PublishPlan) -> str:
             )
         )
     return "".join(parts)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write `text` exactly (UTF-8, no newline translation) via a temporary file in the same
-    directory, fsync and os.replace: a crash leaves either the old file or the new one."""
-    target = path.resolve() if path.is_symlink() else path
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        mode = None
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                if mode is not None:
-                    os.fchmod(handle.fileno(), mode)
-                handle.write(text.encode("utf-8"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise PublishError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable; best effort (not every platform can open a directory)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _read(path: Path) -> str | None:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise PublishError(f"cannot read {path}: {exc.strerror}") from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PublishError(f"{path} is not UTF-8 (byte {exc.start}); not editing it") from exc
 
 
 def _diff_lines(text: str) -> list[str]:

@@ -7,7 +7,6 @@ hand their results back to it.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -19,8 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import LockedError, StoreError
+from .errors import StoreError
 from .models import ArxivLinks, Draft, Paper, Summary
+from .runlock import process_alive
 
 log = logging.getLogger(__name__)
 
@@ -337,7 +337,7 @@ class Store:
     def start_run(self, command: str, window: tuple[str, str] | None = None) -> int:
         """Open a run; runs whose process is gone are marked crashed first."""
         for row in self.db.execute("SELECT id, pid FROM runs WHERE status='running'").fetchall():
-            if not _alive(row["pid"]):
+            if not process_alive(row["pid"]):
                 self.db.execute("UPDATE runs SET status='crashed' WHERE id=?", (row["id"],))
         cursor = self.db.execute(
             "INSERT INTO runs (command, status, pid, window_start, window_end, started_at)"
@@ -403,37 +403,3 @@ def _draft(row: sqlite3.Row) -> DraftRecord:
         checks=json.loads(row["checks"]), reject_reason=row["reject_reason"],
         published_month=row["published_month"],
     )
-
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-@contextmanager
-def run_lock(path: Path, what: str) -> Iterator[None]:
-    """One run at a time per output folder; the OS drops the lock when a process dies."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise LockedError(f"another paperlist run is in progress ({holder}); "
-                              f"not starting {what}") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}, {what}, since {now()}")
-        handle.flush()
-        yield
-    finally:
-        handle.close()

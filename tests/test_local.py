@@ -260,7 +260,7 @@ def test_stop_is_registered_with_atexit_while_running(
 
 def test_runtime_command_runs_our_runner_with_the_settings() -> None:
     command = runtime_command(Path("/m/model.gguf"), context_tokens=8192, threads=2, alias="q")
-    assert command[:3] == [sys.executable, "-m", "pipeline.local"]
+    assert command[:3] == [sys.executable, "-m", "pipeline.local_runner"]
     joined = " ".join(command)
     assert "--model /m/model.gguf" in joined
     assert "--host {host} --port {port}" in joined
