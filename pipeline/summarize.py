@@ -1,12 +1,14 @@
 """A paper's draft from the model, in passes that an editor can trust.
 
-1. The summary: every field of the entry, each backed by verbatim quotes.
-2. The numbers: Metric is written again from the sentences that carry the paper's numbers
-   (a small model otherwise leaves the headline figures out).
-3. The checks; when they fail, one more request names the failures, and what still fails stays
-   flagged on the draft for the editor.
+1. The numbers: Metric is written from the sentences that carry the paper's numbers (a small
+   model otherwise leaves the headline figures out), in a short conversation of its own.
+2. The summary: every field of the entry, each backed by the numbers of the paper's sentences
+   that support it; the numbers pass's Metric replaces the summary's own.
+3. The checks; when they fail, one more request, continuing the summary's conversation, names
+   the failures and asks again for the failing fields only. What still fails stays flagged on
+   the draft for the editor.
 
-Each pass continues the same conversation, so a local server reuses the cached prompt.
+Every request starts with the same system prompt, so a local server reuses its cached prefix.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from .templates import render, version_of
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "summarize"
+PROSE_FIELDS = ("objective", "metric", "results", "limitation")  # free text, not lists
 SHORT_ANSWER_TOKENS = 250  # the numbers pass: one or two sentences; a looping model stops here
 PROMPT_TEMPLATES = ("summarize_system.j2", "summarize_user.j2", "numbers.j2", "fix.j2",
                     "repair.j2")
@@ -159,17 +162,13 @@ def summarize(model: ChatModel, request: SummaryRequest) -> Draft:
     checks: dict[str, Any] = {}
     if request.pages:
         paper = PaperText(request.pages)
-        report = _check(answer, request, paper)
-        if numbers_failed:
-            report.flag("metric", numbers_failed)
+        report = _check(answer, request, paper, numbers_failed)
         if report.flags:
             log.info("%s: %d checks failed; asking once more", request.paper_id or "paper",
                      len(report.flags))
             fixed = _fix(model, talk, raw, answer, report, request, tally, answer_schema)
             if fixed is not None:
-                second = _check(fixed, request, paper)
-                if numbers_failed:
-                    second.flag("metric", numbers_failed)
+                second = _check(fixed, request, paper, numbers_failed)
                 if len(second.flags) < len(report.flags):
                     answer, report = fixed, second
         checks = report.as_dict()
@@ -219,7 +218,7 @@ def _fix(model: ChatModel, talk: _Conversation, raw: str, answer: Answer, report
 def _complete_sentences(answer: Answer) -> Answer:
     """A field the grammar cut at its length limit ends at its last whole sentence."""
     update: dict[str, Any] = {}
-    for name in ("objective", "metric", "results", "limitation"):
+    for name in PROSE_FIELDS:
         value = getattr(answer, name)
         if not value or len(value) < LENGTH_LIMITS[name] - 2:
             continue
@@ -235,7 +234,7 @@ _MARKER = re.compile(r"\s*\[\d+(?:\s*[,-]\s*\d+)*\]")
 def _without_markers(answer: Answer) -> Answer:
     """Models imitate the [n] sentence markers in their prose; they are no part of an entry."""
     prose: dict[str, Any] = {
-        name: _MARKER.sub("", value) for name in ("objective", "metric", "results", "limitation")
+        name: _MARKER.sub("", value) for name in PROSE_FIELDS
         if (value := getattr(answer, name)) and _MARKER.search(value)}
     method = [_MARKER.sub("", item) for item in answer.method]
     if method != answer.method:
@@ -243,7 +242,9 @@ def _without_markers(answer: Answer) -> Answer:
     return answer.model_copy(update=prose) if prose else answer
 
 
-def _check(answer: Answer, request: SummaryRequest, paper: PaperText) -> CheckReport:
+def _check(answer: Answer, request: SummaryRequest, paper: PaperText,
+           numbers_failed: str | None) -> CheckReport:
+    """The checks of one answer; a failed numbers pass stays a flag on every version of it."""
     quotes, unknown = [], []
     for name in EVIDENCE_FIELDS:
         texts, missing = request.citations.quotes(getattr(answer.evidence, name))
@@ -254,5 +255,7 @@ def _check(answer: Answer, request: SummaryRequest, paper: PaperText) -> CheckRe
                         language=request.language, max_copied_words=request.max_copied_words)
     for message in unknown:
         report.flag("evidence", message, trust=True)
+    if numbers_failed:
+        report.flag("metric", numbers_failed)
     return report
 
