@@ -28,6 +28,7 @@ from .templates import render
 
 log = logging.getLogger(__name__)
 
+OPENAI_BASE_URL = "https://api.openai.com/v1"  # where the openai client goes without a base_url
 FORMATS = ("json_schema", "json_object_schema", "json_object", "text")
 ENFORCED = ("json_schema", "json_object_schema")  # the endpoint itself holds the answer to it
 _FENCE = re.compile(r"^\s*```(?:json|JSON)?\s*\n?|\n?\s*```\s*$")
@@ -104,7 +105,7 @@ class ChatModel:
         self.settings = settings
         self.local = local
         self.root = root
-        self.endpoint = base_url or "https://api.openai.com/v1"
+        self.endpoint = base_url or OPENAI_BASE_URL
         self.client = openai.OpenAI(
             base_url=base_url,
             api_key=api_key,

@@ -102,12 +102,8 @@ def summarize(ctx: click.Context, arxiv_id: str | None, pdf_file: Path | None,
                    f"{record.completion_tokens} completion tokens.", err=True)
     meta = {"id": record.paper.id, "version": record.paper.version, "title": record.paper.title,
             "url": record.paper.abs_url, "status": record.paper.status}
-    usage = {"model": record.model, "prompt": record.prompt,
-             "prompt_version": record.prompt_version, "response_format": record.response_format,
-             "prompt_tokens": record.prompt_tokens,
-             "completion_tokens": record.completion_tokens, "latency_s": record.latency_s,
-             "attempts": record.attempts}
-    _print_summary(as_json, record.final_entry, meta, record.summary.model_dump(), usage)
+    _print_summary(as_json, record.final_entry, meta, record.summary.model_dump(),
+                   asdict(record.usage))
 
 
 def _print_summary(as_json: bool, entry: str, meta: dict[str, Any], summary: dict[str, Any],

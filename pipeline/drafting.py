@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .chat import ChatModel
+from .chat import OPENAI_BASE_URL, ChatModel
 from .config import Config, ModelSettings
 from .entry import render_entry
 from .errors import ConfigError, ModelNotConfiguredError, PipelineError, ReviewError
@@ -64,7 +64,7 @@ def open_model(config: Config, store: Store | None = None, *,
     key = os.environ.get(settings.api_key_env) or None
     if not key and not settings.base_url:
         raise ModelNotConfiguredError(NO_MODEL.format(env=settings.api_key_env))
-    with _remembering(config, store, settings, settings.base_url or "https://api.openai.com/v1",
+    with _remembering(config, store, settings, settings.base_url or OPENAI_BASE_URL,
                       base_url=settings.base_url, api_key=key or "not-needed") as model:
         yield model
 

@@ -183,8 +183,8 @@ class ArxivSource:
         if cached:
             log.debug("%sv%d: PDF cache hit", paper_id, version)
             return cached
-        url = self.settings.pdf_url.format(id=f"{paper_id}v{version}")
         label = f"{paper_id}v{version}"
+        url = self.settings.pdf_url.format(id=label)
         for attempt in range(self.settings.num_retries + 1):
             self._pace()
             try:

@@ -23,6 +23,14 @@ def estimate_tokens(text: str, chars_per_token: float = DEFAULT_CHARS_PER_TOKEN)
     return math.ceil(len(text) / chars_per_token) if text else 0
 
 
+def char_limit(budget_tokens: int, chars_per_token: float) -> int:
+    """The most characters whose estimate stays within `budget_tokens`."""
+    limit = math.floor(budget_tokens * chars_per_token)
+    while limit > 0 and math.ceil(limit / chars_per_token) > budget_tokens:
+        limit -= 1  # float rounding at the edge
+    return limit
+
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 _TABLE_CAPTION = re.compile(r"^(?:Table|Tab\.)\s*\d+\s*[:.|]")
 _MEASURE = re.compile(r"\d\.\d|\d\s?%")  # a measurement, not a layer count or a year
@@ -107,9 +115,7 @@ def build_model_input(extract: Extract, budget_tokens: int,
     if budget_tokens < 1:
         raise ValueError("budget_tokens must be at least 1")
     full_tokens = estimate_tokens(extract.text, chars_per_token)
-    limit = math.floor(budget_tokens * chars_per_token)
-    while limit > 0 and math.ceil(limit / chars_per_token) > budget_tokens:
-        limit -= 1  # float rounding at the edge
+    limit = char_limit(budget_tokens, chars_per_token)
     room = limit
     chosen: dict[int, str] = {}
     wanted = [s for s in extract.sections if s.kind in PRIORITY and s.text.strip()]
@@ -225,9 +231,7 @@ def number_sentences(extract: Extract, budget_tokens: int,
     """
     if budget_tokens < 1:
         raise ValueError("budget_tokens must be at least 1")
-    limit = math.floor(budget_tokens * chars_per_token)
-    while limit > 0 and math.ceil(limit / chars_per_token) > budget_tokens:
-        limit -= 1  # float rounding at the edge
+    limit = char_limit(budget_tokens, chars_per_token)
     candidates = sorted(_candidates(extract), key=lambda c: (
         _GROUP_ORDER.index(c.group), -c.score, c.position))
     seen: set[str] = set()

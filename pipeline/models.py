@@ -9,9 +9,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from .errors import UsageError
 
@@ -206,22 +213,22 @@ class Summary(BaseModel):
         raise ValueError(f"section must be one of {', '.join(sections)}; got {value!r}")
 
 
+# Sentence numbers a model cites: repeats dropped, at most two kept.
+CitedSentences = Annotated[list[int], AfterValidator(lambda value: list(dict.fromkeys(value))[:2])]
+
+
 class Evidence(BaseModel):
     """The numbered sentences of the paper behind each field; shown to editors, never
     published."""
 
     model_config = ConfigDict(extra="ignore")
 
-    objective: list[int] = Field(default_factory=list, description="1 or 2 sentence numbers")
-    method: list[int] = Field(default_factory=list, description="1 or 2 sentence numbers")
-    metric: list[int] = Field(default_factory=list, description="1 or 2 sentence numbers")
-    results: list[int] = Field(default_factory=list,
-                               description="1 or 2 sentence numbers, none without results")
-
-    @field_validator("*")
-    @classmethod
-    def _two_at_most(cls, value: list[int]) -> list[int]:
-        return list(dict.fromkeys(value))[:2]
+    objective: CitedSentences = Field(default_factory=list,
+                                      description="1 or 2 sentence numbers")
+    method: CitedSentences = Field(default_factory=list, description="1 or 2 sentence numbers")
+    metric: CitedSentences = Field(default_factory=list, description="1 or 2 sentence numbers")
+    results: CitedSentences = Field(default_factory=list,
+                                    description="1 or 2 sentence numbers, none without results")
 
 
 class Answer(Summary):
@@ -244,13 +251,8 @@ class MetricAnswer(BaseModel):
 
     metric: str = Field(min_length=10, description="How the paper is evaluated and its "
                         "headline numbers, each number exactly as the paper writes it")
-    sentences: list[int] = Field(default_factory=list, description="the numbers [n] of 1 or "
-                                 "2 of the given sentences that back the metric")
-
-    @field_validator("sentences")
-    @classmethod
-    def _two_at_most(cls, value: list[int]) -> list[int]:
-        return list(dict.fromkeys(value))[:2]
+    sentences: CitedSentences = Field(default_factory=list, description="the numbers [n] of 1 "
+                                      "or 2 of the given sentences that back the metric")
 
 
 def strict_schema(model: type[BaseModel], sections: list[str] | None = None) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StoreError
-from .models import ArxivLinks, Draft, Paper, Summary
+from .models import ArxivLinks, Draft, Paper, Summary, Usage
 from .runlock import process_alive
 
 log = logging.getLogger(__name__)
@@ -164,6 +164,14 @@ class DraftRecord:
     @property
     def flags(self) -> list[str]:
         return list(self.checks.get("flags", []))
+
+    @property
+    def usage(self) -> Usage:
+        """What the draft cost, as it was recorded."""
+        return Usage(model=self.model, prompt=self.prompt, prompt_version=self.prompt_version,
+                     prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
+                     latency_s=self.latency_s, response_format=self.response_format,
+                     attempts=self.attempts)
 
 
 class Store:

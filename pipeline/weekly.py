@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Protocol
 
 from .chat import ChatModel
@@ -342,21 +343,22 @@ def _download(source: ArxivSource, store: Store, work: list[PaperRecord], report
 def _extract(config: Config, store: Store, source: ArxivSource, records: list[PaperRecord],
              report: RunReport, progress: Progress) -> list[tuple[PaperRecord, Extract]]:
     done: list[tuple[PaperRecord, Extract]] = []
-    todo = []
+    todo: list[tuple[PaperRecord, Path]] = []
     for record in records:
-        cached = load_extract(source.pdf_path(record.id, record.version))
+        pdf = source.pdf_path(record.id, record.version)
+        cached = load_extract(pdf)
         if cached is None:
-            todo.append(record)
+            todo.append((record, pdf))
         else:
             done.append((record, cached))
-    results = extract_many([source.pdf_path(r.id, r.version) for r in todo],
-                           sources=[r.versioned_id for r in todo],
+    results = extract_many([pdf for _, pdf in todo],
+                           sources=[record.versioned_id for record, _ in todo],
                            workers=config.extract.workers, timeout=config.extract.timeout)
-    for record, result in zip(todo, results, strict=True):
+    for (record, pdf), result in zip(todo, results, strict=True):
         if isinstance(result, PipelineError):
             _fail(store, report, progress, record.id, "extract", result)
         else:
-            save_extract(source.pdf_path(record.id, record.version), result)
+            save_extract(pdf, result)
             store.set_status(record.id, "extracted")
             done.append((record, result))
     return done
