@@ -67,7 +67,7 @@ def summarize(ctx: click.Context, arxiv_id: str | None, pdf_file: Path | None,
     reuses it (and the downloaded PDF) unless --force.
     """
     from .drafting import open_model, summarize_arxiv, summarize_pdf
-    from .extract import pdf_title
+    from .extract import extract_pdf
     from .fetch import ArxivSource
     from .models import ArxivId
     from .store import Store
@@ -81,10 +81,11 @@ def summarize(ctx: click.Context, arxiv_id: str | None, pdf_file: Path | None,
     if pdf_file is not None:
         if not pdf_file.is_file():
             raise UsageError(f"{pdf_file}: no such file")
-        name = title or pdf_title(pdf_file) or pdf_file.stem
+        extract = extract_pdf(pdf_file)  # a broken PDF fails before a model is started
+        name = title or extract.title or pdf_file.stem
         with open_model(config, install_progress=install_bar()) as model:
             click.echo(f"Summarizing {pdf_file.name} with {model.settings.name}...", err=True)
-            draft, entry = summarize_pdf(config, model, pdf_file, name)
+            draft, entry = summarize_pdf(config, model, extract, name)
         _print_summary(as_json, entry, {"id": None, "title": name, "source": str(pdf_file)},
                        draft.summary.model_dump(), asdict(draft.usage))
         return

@@ -206,8 +206,9 @@ def _stage(exc: PipelineError) -> str:
 
 # -- a local PDF ------------------------------------------------------------------------------
 
-def summarize_pdf(config: Config, model: ChatModel, path: Path, title: str) -> tuple[Draft, str]:
-    """A draft and its entry for a PDF on disk; nothing is fetched and nothing is stored."""
-    extract = extract_pdf(path, source=path.name)
+def summarize_pdf(config: Config, model: ChatModel, extract: Extract,
+                  title: str) -> tuple[Draft, str]:
+    """A draft and its entry for a PDF on disk (extracted by the caller, before a model is
+    started for it); nothing is fetched and nothing is stored."""
     draft = summarize(model, request_for(config, model, title, extract, None))
     return draft, render_entry(title, draft.summary, None, root=config.root)

@@ -143,6 +143,17 @@ def test_local_pdf_needs_no_arxiv(arxiv_api: FakeArxiv, chat_api: FakeChat, run:
     assert titled.stdout.startswith("#### Another Title\n")
 
 
+def test_a_broken_local_pdf_is_one_line_and_calls_no_model(chat_api: FakeChat, run: Run,
+                                                            tmp_path: Path) -> None:
+    page = tmp_path / "page.pdf"
+    page.write_bytes(b"<!DOCTYPE html><html><body>Sign in</body></html>")
+    result = run("summarize", "--pdf", str(page))
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: page.pdf: not a PDF: the file is an HTML/XML page (an "
+                             "error or login page?)\n")
+    assert chat_api.calls == 0
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
