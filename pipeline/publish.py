@@ -178,11 +178,7 @@ def _prepare(item: PublishItem, section_order: Sequence[str]) -> _Entry:
     if not key:
         raise PublishError("an item to publish has no paper id")
     text = item.entry.replace("\r\n", "\n")
-    lines = text.split("\n")
-    while lines and is_blank(lines[-1]):
-        lines.pop()
-    while lines and is_blank(lines[0]):
-        lines.pop(0)
+    lines = _trimmed(text.split("\n"))
     title = match_heading(lines[0]) if lines else None
     if title is None:
         raise PublishError("the entry does not start with a title heading", paper_id=item.paper_id)
@@ -199,6 +195,32 @@ def _prepare(item: PublishItem, section_order: Sequence[str]) -> _Entry:
         raise PublishError("the entry has no section", paper_id=item.paper_id)
     titles = frozenset(k for k in (title_key(item.title), title_key(title[1])) if k)
     return _Entry(item.paper_id, key, section, titles, tuple(lines))
+
+
+def _trimmed(lines: list[str]) -> list[str]:
+    """The lines without blank ones at either end."""
+    start, end = 0, len(lines)
+    while start < end and is_blank(lines[start]):
+        start += 1
+    while end > start and is_blank(lines[end - 1]):
+        end -= 1
+    return lines[start:end]
+
+
+def _split_known(entries: Sequence[_Entry], ids: set[str],
+                 titles: set[str]) -> tuple[list[_Entry], list[_Entry]]:
+    """(new, already there), by id or by title; each new entry joins `ids` and `titles`, so
+    that a paper given twice counts once."""
+    new: list[_Entry] = []
+    known: list[_Entry] = []
+    for entry in entries:
+        if entry.key in ids or entry.titles & titles:
+            known.append(entry)
+            continue
+        new.append(entry)
+        ids.add(entry.key)
+        titles |= entry.titles
+    return new, known
 
 
 def _unique(entries: Sequence[_Entry]) -> list[_Entry]:
@@ -252,17 +274,8 @@ def _publish_monthly(
     doc: Document, month: str, entries: Sequence[_Entry], section_order: Sequence[str]
 ) -> tuple[list[_Entry], list[_Entry]]:
     """Insert the entries the file does not have yet; return (added, already present)."""
-    known_ids = ids_in(doc.text())
-    known_titles = title_keys(entry_headings(doc))
-    added: list[_Entry] = []
-    present: list[_Entry] = []
-    for entry in _unique(entries):
-        if entry.key in known_ids or entry.titles & known_titles:
-            present.append(entry)
-            continue
-        added.append(entry)
-        known_ids.add(entry.key)
-        known_titles |= entry.titles
+    added, present = _split_known(_unique(entries), ids_in(doc.text()),
+                                  title_keys(entry_headings(doc)))
     if added:
         heading = month_heading(doc, month)
         if heading is None:
@@ -335,12 +348,7 @@ def _update_latest(
     else:
         matches = None
     if shown == month and matches is not False:
-        missing = []
-        for entry in entries:
-            if entry.key not in ids and not entry.titles & titles:
-                missing.append(entry)
-                ids.add(entry.key)
-                titles |= entry.titles
+        missing, _ = _split_known(entries, ids, titles)
         _insert_entries(doc, block, missing, section_order)
         return
     if shown is not None and shown > month and matches is not True:
@@ -356,10 +364,7 @@ def _update_latest(
 def _fresh_block(level: int, month: str, monthly: Document, source: Heading) -> list[str]:
     """A Latest Update block whose heading and body agree: the month's sections and entries
     from the monthly list, re-levelled so that sections sit just below the block heading."""
-    body = monthly.relevelled(source.index + 1, monthly.block_end(source), source.level - level)
-    while body and is_blank(body[0]):
-        body.pop(0)
-    while body and is_blank(body[-1]):
-        body.pop()
+    body = _trimmed(monthly.relevelled(source.index + 1, monthly.block_end(source),
+                                       source.level - level))
     heading = heading_line(level, f"Latest Update: {month_name(month)}")
     return [heading, "", *body] if body else [heading]
