@@ -20,8 +20,8 @@ sys.path.insert(0, str(REPO))
 
 from pipeline.config import Config  # noqa: E402
 from pipeline.errors import ExtractError  # noqa: E402
-from pipeline.extract import build_model_input, extract_many, extract_pdf  # noqa: E402
 from pipeline.models import Extract  # noqa: E402
+from pipeline.read.extract import build_model_input, extract_many, extract_pdf  # noqa: E402
 
 DEFAULT_FOLDER = REPO.parent / "shared" / "corpus" / "pdf"
 

@@ -20,10 +20,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipeline.config import Config  # noqa: E402
-from pipeline.drafting import open_model, request_for  # noqa: E402
+from pipeline.draft.summarize import summarize  # noqa: E402
 from pipeline.errors import PipelineError  # noqa: E402
-from pipeline.extract import extract_pdf  # noqa: E402
-from pipeline.summarize import summarize  # noqa: E402
+from pipeline.jobs.drafting import open_model, request_for  # noqa: E402
+from pipeline.read.extract import extract_pdf  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus" / "pdf"
 DEFAULT = ["1706.03762v7.pdf", "2501.10120v1.pdf", "2502.13189.pdf"]

@@ -21,10 +21,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipeline.config import Config, load_config  # noqa: E402
-from pipeline.drafting import open_model, request_for  # noqa: E402
+from pipeline.draft.summarize import summarize  # noqa: E402
 from pipeline.errors import PipelineError  # noqa: E402
-from pipeline.extract import extract_many  # noqa: E402
-from pipeline.summarize import summarize  # noqa: E402
+from pipeline.jobs.drafting import open_model, request_for  # noqa: E402
+from pipeline.read.extract import extract_many  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus" / "pdf"
 FIELDS = ("objective", "method", "metric", "results")

@@ -29,7 +29,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from fakes import FakeArxiv, FakeChat, FakePaper  # noqa: E402
 from weekly_fixtures import abstract_for, answer  # noqa: E402
 
-from pipeline.cli import cli  # noqa: E402
+from pipeline.cli.main import cli  # noqa: E402
 
 MONDAY = datetime(2024, 4, 8, 0, 30, tzinfo=UTC)  # the week is 2024-W15
 

@@ -1,5 +1,5 @@
 """`python -m pipeline` runs the paperlist command."""
 
-from .cli import main
+from .cli.main import main
 
 main()

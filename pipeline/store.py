@@ -13,14 +13,12 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import StoreError
-from .models import ArxivLinks, Draft, Paper, Summary, Usage
-from .runlock import process_alive
+from .models import Draft, DraftRecord, Paper, PaperRecord, Summary
 
 log = logging.getLogger(__name__)
 
@@ -106,72 +104,21 @@ CREATE TABLE IF NOT EXISTS endpoint_formats (
 """
 
 
+def process_alive(pid: int | None) -> bool:
+    """Whether a run's recorded process still exists (one owned by another user counts)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True)
-class PaperRecord(ArxivLinks):
-    """A paper as the state database knows it."""
-
-    id: str
-    version: int
-    title: str
-    abstract: str
-    status: str
-    authors: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    published: str | None = None
-    section: str | None = None
-    attempts: int = 0
-    error: str | None = None
-    error_stage: str | None = None
-    pdf_path: str | None = None
-    updated_at: str = ""
-
-    def as_paper(self) -> Paper:
-        published = datetime.fromisoformat(self.published) if self.published else None
-        return Paper(id=self.id, version=self.version, title=self.title, abstract=self.abstract,
-                     authors=self.authors, categories=self.categories, published=published)
-
-
-@dataclass(frozen=True)
-class DraftRecord:
-    """A stored draft with its paper, the editor's edit and the review decision."""
-
-    paper: PaperRecord
-    summary: Summary
-    entry: str
-    edited_entry: str | None
-    model: str
-    prompt: str
-    prompt_version: str
-    response_format: str
-    prompt_tokens: int
-    completion_tokens: int
-    latency_s: float
-    attempts: int
-    created_at: str
-    checks: dict[str, Any] = field(default_factory=dict)
-    reject_reason: str | None = None
-    published_month: str | None = None
-
-    @property
-    def final_entry(self) -> str:
-        """What gets published: the editor's edit when there is one."""
-        return self.edited_entry or self.entry
-
-    @property
-    def flags(self) -> list[str]:
-        return list(self.checks.get("flags", []))
-
-    @property
-    def usage(self) -> Usage:
-        """What the draft cost, as it was recorded."""
-        return Usage(model=self.model, prompt=self.prompt, prompt_version=self.prompt_version,
-                     prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
-                     latency_s=self.latency_s, response_format=self.response_format,
-                     attempts=self.attempts)
 
 
 class Store:

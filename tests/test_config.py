@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from paths import REPO
 
 from pipeline.config import Config, load_config
 from pipeline.errors import ConfigError
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def test_shipped_config_documents_exactly_the_defaults() -> None:

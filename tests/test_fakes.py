@@ -7,7 +7,6 @@ import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import arxiv
 import openai
@@ -29,11 +28,13 @@ from fakes import (
     truncated,
     unavailable,
 )
+from paths import SHARED
 
 from pipeline.config import load_config
-from pipeline.models import Summary, summary_schema
+from pipeline.draft.schema import summary_schema
+from pipeline.models import Summary
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "api" / "export-api"
+CORPUS = SHARED / "corpus" / "api" / "export-api"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from pipeline.draft.schema import summary_schema
 from pipeline.errors import UsageError
-from pipeline.models import ArxivId, Summary, summary_schema
+from pipeline.models import ArxivId, Summary
 
 
 @pytest.mark.parametrize(

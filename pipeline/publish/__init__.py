@@ -1,0 +1,5 @@
+"""Publish approved drafts into the hand-written monthly lists and the README's "Latest Update"
+block, keeping every hand-written byte, writing atomically.
+
+Entry points: `writer.plan_publish`, `writer.plan_diff`, `writer.apply_plan`.
+"""
