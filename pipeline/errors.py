@@ -1,7 +1,8 @@
 """One error base; each stage raises its own subclass with the paper it was working on.
 
 The CLI catches `PipelineError` once, prints `Error: <message>` on one line and exits with
-`exit_code`, so a cron job can tell a bad invocation (2) from a failed run (1).
+`exit_code`, so a cron job can tell a bad invocation (2) from a failed run (1), a run that
+another one blocks (3) and a source or endpoint that cannot be reached (4).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_LOCKED = 3
+EXIT_UNAVAILABLE = 4
+EXIT_INTERRUPTED = 130
 
 
 class PipelineError(Exception):
@@ -43,6 +46,12 @@ class FetchError(PipelineError):
     """arXiv metadata or a PDF could not be fetched."""
 
 
+class SourceUnavailableError(FetchError):
+    """A paper source (the arXiv API) cannot be reached or keeps failing: nothing was done."""
+
+    exit_code = EXIT_UNAVAILABLE
+
+
 class PaperNotFoundError(FetchError):
     """arXiv answered, but does not know the id."""
 
@@ -57,6 +66,13 @@ class SummarizeError(PipelineError):
 
 class UnusableAnswerError(SummarizeError):
     """The endpoint answered every time, but never with a usable object."""
+
+
+class EndpointUnavailableError(SummarizeError):
+    """The model endpoint cannot be reached or keeps failing (connection refused, timeouts,
+    429 or 5xx past the retries): a transport failure, not a verdict on the model."""
+
+    exit_code = EXIT_UNAVAILABLE
 
 
 class ModelPreflightError(SummarizeError):

@@ -26,7 +26,7 @@ STATUSES = ("found", "downloaded", "extracted", "drafted", "approved", "rejected
             "published", "failed")
 UNFINISHED = ("found", "downloaded", "extracted")
 REVIEWABLE = ("drafted",)
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS papers (
     id TEXT PRIMARY KEY,
@@ -87,12 +87,19 @@ CREATE TABLE IF NOT EXISTS runs (
     downloads INTEGER NOT NULL DEFAULT 0,
     model_calls INTEGER NOT NULL DEFAULT 0,
     prompt_tokens INTEGER NOT NULL DEFAULT 0,
-    completion_tokens INTEGER NOT NULL DEFAULT 0
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    error TEXT
 );
 CREATE TABLE IF NOT EXISTS run_failures (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     paper_id TEXT NOT NULL,
     stage TEXT NOT NULL,
+    message TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_warnings (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    source TEXT NOT NULL,
     message TEXT NOT NULL,
     at TEXT NOT NULL
 );
@@ -102,6 +109,11 @@ CREATE TABLE IF NOT EXISTS endpoint_formats (
     updated_at TEXT NOT NULL
 );
 """
+# What a database of an older schema needs, by the version that introduced it; new tables come
+# from _SCHEMA itself (CREATE TABLE IF NOT EXISTS).
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: ("ALTER TABLE runs ADD COLUMN error TEXT",),
+}
 
 
 def process_alive(pid: int | None) -> bool:
@@ -136,10 +148,21 @@ class Store:
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             if version > _SCHEMA_VERSION:
                 raise StoreError(f"{path} was written by a newer paperlist (schema {version})")
+            self._migrate(version)
             self.db.executescript(_SCHEMA)
             self.db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the state database {path}: {exc}") from exc
+
+    def _migrate(self, version: int) -> None:
+        """Bring a database written by an older paperlist up to date (a new one has no tables
+        yet, and gets the whole schema below)."""
+        if version == 0:
+            return
+        for step in range(version + 1, _SCHEMA_VERSION + 1):
+            for statement in _MIGRATIONS.get(step, ()):
+                log.info("state database %s: schema %d: %s", self.path, step, statement)
+                self.db.execute(statement)
 
     def close(self) -> None:
         self.db.close()
@@ -301,10 +324,23 @@ class Store:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
-    def finish_run(self, run_id: int, status: str, **counts: int) -> None:
+    def finish_run(self, run_id: int, status: str, *, error: str | None = None,
+                   **counts: int) -> None:
+        """Close a run with its status, the error that ended it (if any) and its counts."""
         assignments = "".join(f", {name}=?" for name in counts)
-        self.db.execute(f"UPDATE runs SET status=?, finished_at=?{assignments} WHERE id=?",
-                        (status, now(), *counts.values(), run_id))
+        self.db.execute(
+            f"UPDATE runs SET status=?, finished_at=?, error=?{assignments} WHERE id=?",
+            (status, now(), error, *counts.values(), run_id))
+
+    def add_run_warning(self, run_id: int, source: str, message: str) -> None:
+        """Something a run went on past (a source down, a malformed entry skipped)."""
+        self.db.execute("INSERT INTO run_warnings VALUES (?,?,?,?)",
+                        (run_id, source, message, now()))
+
+    def run_warnings(self, run_id: int) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT * FROM run_warnings WHERE run_id=? ORDER BY rowid",
+                               (run_id,))
+        return [dict(row) for row in rows]
 
     def runs(self, limit: int = 5) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))

@@ -7,9 +7,11 @@ configuration error, 3 another run holds the lock, 130 interrupted.
 from __future__ import annotations
 
 import json
+import signal
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -42,7 +44,12 @@ def cli(ctx: click.Context, verbose: int) -> None:
     ctx.ensure_object(dict)["verbose"] = verbose
 
 
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM (cron wrappers, timeout, kill) is handled like Ctrl-C
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     cli(prog_name="paperlist")
 
 
