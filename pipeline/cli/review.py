@@ -211,10 +211,13 @@ def publish(ctx: click.Context, month: str | None, dry_run: bool) -> None:
 @config_option
 @click.pass_context
 def status(ctx: click.Context) -> None:
-    """Papers by status, the last runs, and failures with their reasons."""
+    """Papers by status, what the weekly runs covered, the last runs with their warnings,
+    and failures with their reasons."""
     with _store(ctx) as store:
         counts = store.counts()
         runs = store.runs(limit=3)
+        warnings = {run["id"]: store.run_warnings(run["id"]) for run in runs}
+        covered = store.coverage_end()
         failed = store.papers("failed")
         config = load(ctx)
         limit = config.weekly.max_attempts
@@ -227,6 +230,11 @@ def status(ctx: click.Context) -> None:
             click.echo(f"  #{run['id']} {run['command']}{window}: {run['status']}, started "
                        f"{run['started_at']}, {run['drafted']} drafted, {run['failed']} failed, "
                        f"{run['model_calls']} model calls, {run['downloads']} downloads")
+            for warning in warnings[run["id"]]:
+                click.echo(f"    warning ({warning['source']}): {warning['message']}")
+    if covered:
+        click.echo(f"Coverage: weekly runs have covered submissions up to {covered}; the next "
+                   f"one starts {config.weekly.overlap_days} days before that.")
     if failed:
         click.echo("Failures:")
         for record in failed:
