@@ -203,7 +203,9 @@ def main() -> None:
     with servers(args.shared) as running:
         picks = running[2]
         print(f"{len(picks)} of the editors' April 2024 picks are in the cs.CL/cs.AI listing; "
-              "each ranked in its week with the other April entries as the history.\n")
+              "each ranked in its week with the other April entries as the history.\n"
+              "rank: among all of the week's candidates; w/o picks: among those that are not\n"
+              "other picks. As in a real run, no candidate is compared with its own entry.\n")
         outcomes = run(args.shared, running, {})
         table(outcomes)
         seconds = sorted(o.seconds for o in outcomes)
