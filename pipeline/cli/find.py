@@ -49,6 +49,7 @@ def window_options(command: F) -> F:
 
 
 def check_window_options(week: str | None, since: date | None, until: date | None) -> None:
+    """UsageError for --week with --since/--until, or one of --since and --until alone."""
     if week and (since or until):
         raise UsageError("give --week or --since/--until, not both")
     if (since is None) != (until is None):
@@ -65,6 +66,7 @@ def querying(config: Config, store: Store, window: Window, *, explicit: bool) ->
 
 
 def reasons_text(item: Ranked) -> str:
+    """What each signal added, with its note: `taste 0.62 (like "..."); community ...`."""
     return "; ".join(f"{r.signal} {r.value:.2f} ({r.note})" for r in item.reasons)
 
 
@@ -91,6 +93,7 @@ def print_plan(plan: WeekPlan, pending: Sequence[PaperRecord]) -> None:
 
 
 def candidate_json(rank: int, item: Ranked, plan: WeekPlan) -> dict[str, Any]:
+    """One candidate as `candidates --json` lists it."""
     paper = item.paper
     return {
         "rank": rank, "id": paper.id, "version": paper.version, "title": paper.title,

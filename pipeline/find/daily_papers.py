@@ -77,8 +77,11 @@ class DailyPapers:
     def featured(self, days: Iterable[date]) -> dict[str, Featured]:
         """Every paper featured on any of `days`, by arXiv id (without version). The first day
         that cannot be read ends the lot with DailyPapersError: a partial answer would make
-        the papers of the missing days look unfeatured."""
+        the papers of the missing days look unfeatured. So does an answer of no paper on any
+        day: the page features papers every day, weekends included (April 2024: 2 to 15 a
+        day), so an empty week means the endpoint changed, not that nothing was featured."""
         found: dict[str, Featured] = {}
+        days = list(days)
         for day in days:
             for paper_id, upvotes in self.day(day):
                 seen = found.get(paper_id)
@@ -87,6 +90,9 @@ class DailyPapers:
                     continue
                 votes = max((v for v in (seen.upvotes, upvotes) if v is not None), default=None)
                 found[paper_id] = Featured(paper_id, (*seen.days, day), votes)
+        if days and not found:
+            raise DailyPapersError(f"Daily Papers listed no paper on any day from {days[0]} "
+                                   f"to {days[-1]}")
         return found
 
     def day(self, day: date) -> list[tuple[str, int | None]]:
@@ -97,8 +103,10 @@ class DailyPapers:
             response = self.session.get(self.url, params={"date": day.isoformat()},
                                         timeout=self.timeout)
         except requests.RequestException as exc:
-            raise DailyPapersError(f"cannot read the {what} at {self.url}: "
-                                   f"{_reason(exc)}") from exc
+            reason = _reason(exc)
+            if reason == "timed out":
+                reason = f"no answer within {self.timeout:g} s"
+            raise DailyPapersError(f"cannot read the {what} at {self.url}: {reason}") from exc
         with response:
             if response.status_code != 200:
                 raise DailyPapersError(f"the {what} answered HTTP {response.status_code}")
@@ -170,8 +178,6 @@ def _session(retries: int) -> requests.Session:
 
 def _reason(exc: BaseException) -> str:
     """The innermost cause of a requests error, without urllib3's pool and object reprs."""
-    if isinstance(exc, requests.Timeout):
-        return "no answer in time"
     cause: BaseException = exc
     for _ in range(8):  # requests -> urllib3 MaxRetryError -> NewConnectionError -> OSError
         first = cause.args[0] if cause.args else None
@@ -179,5 +185,7 @@ def _reason(exc: BaseException) -> str:
         if not isinstance(inner, BaseException):
             break
         cause = inner
+    if isinstance(cause, TimeoutError | requests.Timeout):
+        return "timed out"
     text = str(cause)
     return (text.split(": ", 1)[-1] if "object at 0x" in text else text).strip()[:200]

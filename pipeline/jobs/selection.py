@@ -54,6 +54,7 @@ def weekly_window(config: Config, store: Store, *, week: str | None = None,
 
 
 def open_daily(config: Config) -> DailyPapers:
+    """The Daily Papers client of `rank.hf_daily_url` (which must be set)."""
     settings = config.rank
     assert settings.hf_daily_url
     return DailyPapers(settings.hf_daily_url, timeout=settings.timeout, retries=settings.retries)

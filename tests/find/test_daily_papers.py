@@ -13,6 +13,7 @@ from fakes import (
     garbage,
     html_page,
     server_error,
+    slow,
     unavailable,
 )
 
@@ -84,6 +85,24 @@ def test_an_unreachable_endpoint_is_an_error_naming_it() -> None:
         daily.featured(DAYS)
     assert caught.value.message.startswith(f"cannot read the Daily Papers of 2024-04-10 at {url}:")
     assert "refused" in caught.value.message.lower()
+
+
+def test_a_silent_endpoint_times_out(daily_api: FakeDailyPapers) -> None:
+    daily_api.fail_next(slow(30), slow(30))
+    with DailyPapers(daily_api.api_url, timeout=0.5, retries=1) as daily, \
+            pytest.raises(DailyPapersError) as caught:
+        daily.featured(DAYS)
+    assert caught.value.message == ("cannot read the Daily Papers of 2024-04-10 at "
+                                    f"{daily_api.api_url}: no answer within 0.5 s")
+
+
+def test_no_paper_on_any_day_is_an_error_not_a_quiet_week(daily_api: FakeDailyPapers) -> None:
+    with client(daily_api) as daily, pytest.raises(DailyPapersError) as caught:
+        daily.featured(DAYS)
+    assert caught.value.message == ("Daily Papers listed no paper on any day from 2024-04-10 "
+                                    "to 2024-04-11")
+    with client(daily_api) as daily:
+        assert daily.featured([]) == {}
 
 
 def test_items_without_a_usable_id_are_skipped_and_upvotes_must_be_counts() -> None:
