@@ -7,7 +7,9 @@ each signal scaled to 0..1: taste (`taste.py`) relative to the window's closest 
 community (`community.py`) 1 for a paper Hugging Face featured, topic (`topics.py`) 1 for a
 keyword in the title. The weights are `rank.weights`; their defaults were chosen on the April
 2024 weeks (bench/selection.py), where the result hardly moves for a community weight
-anywhere from 0.2 to 2 and a topic weight from 0 to 0.1.
+anywhere from 0.5 to 2 and a topic weight from 0 to 0.2. Community 0.5 rather than more: a
+paper the history predicts well can still beat a featured one it does not resemble (and a
+paper announced late in the week may not be featured yet when the run ranks it).
 """
 
 from __future__ import annotations
