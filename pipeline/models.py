@@ -239,7 +239,7 @@ class Reason(NamedTuple):
     """What one signal added to a candidate's score, and why, in words an editor reads."""
 
     signal: str  # taste, community or topic
-    value: float  # the signal's weight times its strength (0 to 1); a score is their sum
+    value: float  # weight x strength (0 to 1; taste -1 to 1); a score is the sum of them
     note: str  # e.g. 'like "LLoCO: ..."', "Daily Papers 2024-04-12, 35 upvotes"
 
 
