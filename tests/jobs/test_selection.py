@@ -267,3 +267,23 @@ def test_daily_papers_down_or_garbled_is_a_warning_and_ranking_goes_on(
     daily_api.fail_next(failure, failure)
     ranking = candidates_json(run, "--week", "2024-W15")
     assert {c["reasons"][1]["note"] for c in ranking} == {"Daily Papers unavailable"}
+
+
+def test_the_section_comes_from_the_nearest_past_entries_when_they_agree(
+        week: FakeArxiv, run: Run, tmp_path: Path) -> None:
+    entries = "".join(
+        f"#### {title}\n- `Keypoints:` guidance; limited interval; diffusion models;\n\n"
+        for title in ("Guidance in a Limited Interval", "Limited Interval Guidance Improves "
+                      "Diffusion", "Applying Guidance Only Where It Helps"))
+    (tmp_path / "output").mkdir()
+    (tmp_path / "output" / "PaperList_202403.md").write_text(
+        f"# PaperList\n\n## 202403\n\n### Controllable\n{entries}")
+    result = run("weekly", "--week", "2024-W15", "--limit", "1")
+    assert result.exit_code == 0, result.stderr
+    # "Applying Guidance in a Limited Interval Improves Diffusion Models" matched the
+    # Diffusion topic, but the three entries like it are all filed under Controllable
+    assert result.stdout.split() == ["2404.06009"]
+    [draft] = json.loads(run("drafts", "list", "--json").stdout)
+    assert (draft["id"], draft["section"]) == ("2404.06009", "Controllable")
+    ranking = candidates_json(run, "--week", "2024-W15")
+    assert next(c for c in ranking if c["id"] == "2404.06009")["topic"] == "Diffusion"
