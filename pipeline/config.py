@@ -115,6 +115,15 @@ class OutputSettings(_Strict):
     language: str = "English"
 
 
+class ServeSettings(_Strict):
+    """The review page (`paperlist serve`)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=0, le=65535)
+    # The variable that holds the page's access token; required to bind beyond loopback.
+    token_env: str = "PAPERLIST_SERVE_TOKEN"
+
+
 def _default_topics() -> list[TopicSettings]:
     image = ["cs.CV", "cs.GR", "cs.LG"]
     return [
@@ -151,6 +160,7 @@ class Config(_Strict):
     rank: RankSettings = RankSettings()
     checks: ChecksSettings = ChecksSettings()
     output: OutputSettings = OutputSettings()
+    serve: ServeSettings = ServeSettings()
     root: Path = Path(".")
 
     @field_validator("topics")

@@ -297,9 +297,14 @@ class Store:
             db.execute("UPDATE papers SET status=?, updated_at=? WHERE id=?",
                        (status, stamp, paper_id))
 
-    def save_edit(self, paper_id: str, entry: str) -> None:
-        self.db.execute("UPDATE drafts SET edited_entry=?, updated_at=? WHERE paper_id=?",
-                        (entry, now(), paper_id))
+    def save_edit(self, paper_id: str, entry: str, summary: Summary | None = None,
+                  checks: dict[str, Any] | None = None) -> None:
+        """An editor's entry; from the review page also its fields and their new checks."""
+        self.db.execute(
+            "UPDATE drafts SET edited_entry=?, summary=COALESCE(?, summary),"
+            " checks=COALESCE(?, checks), updated_at=? WHERE paper_id=?",
+            (entry, summary.model_dump_json() if summary else None,
+             None if checks is None else json.dumps(checks), now(), paper_id))
 
     def mark_published(self, paper_id: str, month: str) -> None:
         stamp = now()

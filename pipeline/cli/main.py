@@ -23,6 +23,7 @@ from .base import BarProgress, PaperlistGroup, config_option, install_bar, load
 from .find import register as register_find
 from .find import window_options
 from .review import register
+from .serve import serve
 
 
 @click.group(cls=PaperlistGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -263,3 +264,4 @@ def model_status_command(ctx: click.Context) -> None:
 
 register(cli)
 register_find(cli)
+cli.add_command(serve)

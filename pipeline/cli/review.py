@@ -180,26 +180,21 @@ def publish(ctx: click.Context, month: str | None, dry_run: bool) -> None:
     Hand-written content is kept byte for byte; an entry already in the list (by arXiv link,
     or by title for hand-written entries) is never added twice.
     """
-    from ..jobs.runlock import run_lock
-    from ..publish.writer import PublishItem, apply_plan, month_name, plan_diff, plan_publish
+    from ..jobs.publishing import apply_approved, output_dir, plan_approved
+    from ..jobs.runlock import lock_path, run_lock
+    from ..publish.writer import month_name, plan_diff
 
     month = month or datetime.now(UTC).strftime("%Y%m")
     month_name(month)  # refuses a malformed month before anything is read
     config = load(ctx)
-    output = config.path(config.output.dir)
-    with run_lock(output / "paperlist.lock", "publish"), _store(ctx) as store:
-        approved = list_drafts(store, "approved")
-        items = [PublishItem(paper_id=r.paper.id, title=r.paper.title,
-                             section=r.summary.section, entry=r.final_entry) for r in approved]
-        plan = plan_publish(output, month, items, config.sections)
+    with run_lock(lock_path(output_dir(config)), "publish"), _store(ctx) as store:
+        plan = plan_approved(config, store, month)
         if dry_run:
             click.echo(plan_diff(plan), nl=False)
             click.echo(f"Would add {len(plan.added)} entries to PaperList_{month}.md "
                        f"({len(plan.already_present)} already there).", err=True)
             return
-        apply_plan(plan)
-        for paper_id in (*plan.added, *plan.already_present):
-            store.mark_published(paper_id, month)
+        apply_approved(config, store, plan)
     for paper_id in plan.added:
         click.echo(paper_id)
     click.echo(f"Published {len(plan.added)} entries to PaperList_{month}.md"
