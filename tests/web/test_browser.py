@@ -39,16 +39,23 @@ def chromium_path() -> str | None:
     return None
 
 
+def no_browser(reason: str) -> None:
+    """Skip, unless .ci/run said the browser tests must run (PAPERLIST_BROWSER_TESTS)."""
+    if os.environ.get("PAPERLIST_BROWSER_TESTS") == "required":
+        pytest.fail(f"browser tests required, but {reason}")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("Playwright is not installed (pip install -e '.[test]')")
+        no_browser("Playwright is not installed (pip install -e '.[test]')")
     executable = chromium_path()
     if executable is None:
-        pytest.skip("no chromium to drive: apt-get install chromium (or set "
-                    "PAPERLIST_CHROMIUM); .ci/run installs it")
+        no_browser("no chromium to drive: apt-get install chromium (or set "
+                   "PAPERLIST_CHROMIUM); .ci/run installs it")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
         yield browser
