@@ -177,4 +177,5 @@ def pending_edit(config: Config, paper_id: str) -> PendingEdit | None:
 
 
 def discard_pending(config: Config, paper_id: str) -> None:
+    """Drop the kept edit of a paper (the editor discarded it, or saved a valid one)."""
     _edit_file(config, paper_id).unlink(missing_ok=True)

@@ -14,6 +14,7 @@ from .runlock import lock_path, run_lock
 
 
 def output_dir(config: Config) -> Path:
+    """Where the monthly lists, the README and the run lock are."""
     return config.path(config.output.dir)
 
 

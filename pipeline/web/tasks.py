@@ -108,7 +108,7 @@ class DraftTasks:
                 failure = None
             except PipelineError as exc:  # locked, no model: nothing was drafted
                 failure = exc.message
-            except Exception as exc:  # noqa: BLE001 - shown on the page, logged in full
+            except Exception as exc:  # a bug: shown on the page, logged in full
                 log.exception("requested drafts of %s failed", ", ".join(paper_ids))
                 failure = f"internal error: {exc}"
             with self._lock:

@@ -78,7 +78,7 @@ def _act(action: Callable[[], str | None], default: str) -> Response:
     return _back(default)
 
 
-def register(app: Flask) -> None:  # noqa: C901 - one closure per route
+def register(app: Flask) -> None:
     """Add every page to the app."""
 
     @app.get("/")
@@ -281,7 +281,7 @@ def register(app: Flask) -> None:  # noqa: C901 - one closure per route
                 session["auth"] = fingerprint(token)
                 return _back(url_for("week"))
             flash("That is not the access token.", "error")
-        return render_template("login.html", next=request.args.get("next", "/week"))
+        return render_template("login.html", next=request.values.get("next", "/week"))
 
 
 def _flags(checks: dict[str, Any]) -> dict[str, list[str]]:

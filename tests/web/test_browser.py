@@ -203,3 +203,22 @@ def test_a_weekly_run_meanwhile_is_shown_and_waited_for(page: Any, serving: Serv
         holder.wait(timeout=30)
     page.goto(serving.url + "week")
     assert page.locator(".banner.running").count() == 0
+
+
+def test_with_an_access_token_the_page_asks_for_it(page: Any, web_week: WebWeek,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    token = "correct-horse-battery-staple"
+    monkeypatch.setenv(web_week.config.serve.token_env, token)
+    server = Server(web_week.config, "127.0.0.1", 0).start()
+    try:
+        page.goto(server.url + f"drafts/{EVIL}")
+        assert page.locator("h1").inner_text() == "Sign in"
+        page.get_by_label("Access token").fill("wrong-token-of-some-length")
+        page.get_by_role("button", name="Sign in").click()
+        assert "That is not the access token." in flash(page)
+        page.get_by_label("Access token").fill(token)
+        page.get_by_role("button", name="Sign in").click()
+        assert page.locator("h1.paper-title").inner_text() == HOSTILE
+        shot(page, "8-signed-in")
+    finally:
+        server.shutdown()

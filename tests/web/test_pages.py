@@ -210,3 +210,42 @@ def test_a_malformed_month_is_a_message(client: FlaskClient) -> None:
     page = client.get("/publish?month=2024-13")
     assert page.status_code == 200
     assert "&#39;2024-13&#39; is not a month: expected YYYYMM, e.g. 202404" in page.text
+
+
+def test_redraft_runs_the_drafting_job_again_and_keeps_an_edit(app: Flask, client: FlaskClient,
+                                                               web_week: WebWeek) -> None:
+    token = csrf(client, f"/drafts/{DRAFTED}")
+    client.post(f"/drafts/{DRAFTED}/edit", data={"csrf_token": token, **fields()})
+    calls = web_week.chat.calls
+    queued = client.post(f"/drafts/{DRAFTED}/redraft", data={"csrf_token": token},
+                         follow_redirects=True)
+    assert (f"{DRAFTED}: drafting again in the background; an editor&#39;s edit stays what "
+            "gets published.") in queued.text
+    tasks: DraftTasks = app.extensions["paperlist"]["tasks"]
+    assert tasks.wait(timeout=120)
+    state = tasks.state(DRAFTED)
+    assert state is not None and (state.state, state.message) == ("drafted", "verified")
+    assert web_week.chat.calls == calls + 2  # the numbers pass and the summary, again
+    with web_week.store() as store:
+        record = store.draft(DRAFTED)
+        runs = store.runs(limit=1)
+    assert record is not None and "Long context; Retrieval" in record.final_entry
+    assert runs[0]["command"] == "draft" and runs[0]["drafted"] == 1
+    page = client.get(f"/drafts/{DRAFTED}").text
+    assert "saving these fields replaces that text" in page and "The model's own draft" in page
+
+
+def test_an_edit_of_a_published_draft_is_kept_not_applied(client: FlaskClient,
+                                                          web_week: WebWeek) -> None:
+    with web_week.store() as store:
+        store.review(DRAFTED, "approved")
+        store.mark_published(DRAFTED, "202404")
+    token = csrf(client)
+    page = client.post(f"/drafts/{DRAFTED}/edit", data={"csrf_token": token, **fields()},
+                       follow_redirects=True).text
+    assert "Not saved: already published; edit the monthly list itself." in page
+    kept = json.loads((web_week.output / "edits" / f"{DRAFTED}.json").read_text())
+    assert kept["fields"]["keypoints"] == "Long context; Retrieval; Benchmark gain"
+    with web_week.store() as store:
+        record = store.draft(DRAFTED)
+    assert record is not None and record.edited_entry is None
