@@ -249,3 +249,24 @@ def test_an_edit_of_a_published_draft_is_kept_not_applied(client: FlaskClient,
     with web_week.store() as store:
         record = store.draft(DRAFTED)
     assert record is not None and record.edited_entry is None
+
+
+def test_status_shows_runs_their_windows_failures_and_reasons(client: FlaskClient,
+                                                              web_week: WebWeek) -> None:
+    with web_week.store() as store:
+        run_id = store.start_run("weekly", ("2024-04-15", "2024-04-21"))
+        store.mark_failed(UNDRAFTED, "download", "PDF is not a PDF (text/html)", run_id)
+        store.add_run_warning(run_id, "daily papers", "unreachable: timed out")
+        store.finish_run(run_id, "failed", error="arXiv cannot be reached", failed=1)
+    page = client.get("/status").text
+    assert "2024-04-15 to 2024-04-21" in page and "2024-04-08 to 2024-04-14" in page
+    assert '<p class="error">arXiv cannot be reached</p>' in page
+    assert f"{UNDRAFTED} (download): PDF is not a PDF (text/html)" in page
+    assert "daily papers: unreachable: timed out" in page
+    assert "download, 1 of 3 attempts (will retry)" in page
+    # the week page offers both windows, the newest first
+    week = client.get("/week").text
+    assert week.index('value="2024-04-15"') < week.index('value="2024-04-08"')
+    assert "This week: 2024-04-15 to 2024-04-21" in week
+    older = client.get("/week?start=2024-04-08").text
+    assert "This week: 2024-04-08 to 2024-04-14" in older and CANDIDATES[0][1] in older
