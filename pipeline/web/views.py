@@ -62,8 +62,8 @@ def _paper_id(text: str) -> str:
 def _back(default: str) -> Response:
     """Where a form came from (a path on this site only), else `default`."""
     target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//")
-                    else default)
+    local = target.startswith("/") and target[1:2] not in ("/", "\\")  # not //host nor /\host
+    return redirect(target if local else default)
 
 
 def _act(action: Callable[[], str | None], default: str) -> Response:

@@ -270,3 +270,12 @@ def test_status_shows_runs_their_windows_failures_and_reasons(client: FlaskClien
     assert "This week: 2024-04-15 to 2024-04-21" in week
     older = client.get("/week?start=2024-04-08").text
     assert "This week: 2024-04-08 to 2024-04-14" in older and CANDIDATES[0][1] in older
+
+
+def test_a_form_only_sends_the_editor_back_within_the_page(client: FlaskClient) -> None:
+    token = csrf(client)
+    for target in ("//evil.example/x", "/\\evil.example/x", "https://evil.example/"):
+        response = client.post("/candidates/draft", data={"csrf_token": token, "next": target})
+        assert response.location == "/week", target
+    response = client.post("/candidates/draft", data={"csrf_token": token, "next": "/status"})
+    assert response.location == "/status"
