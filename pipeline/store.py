@@ -1,8 +1,7 @@
 """The state database: every paper's progress, its draft and the editors' decisions, and runs.
 
-SQLite in WAL mode. Each step commits as soon as it is done, so a run that is killed resumes
-from the last finished step. Only the thread that opened a `Store` uses it; worker threads
-hand their results back to it.
+SQLite in WAL mode; each step commits as soon as it is done, so a killed run resumes from the
+last finished step. Only the thread that opened a `Store` uses it (workers hand results back).
 """
 
 from __future__ import annotations
@@ -216,9 +215,6 @@ class Store:
         row = self.db.execute("SELECT * FROM papers WHERE id=?", (paper_id,)).fetchone()
         return _paper(row) if row else None
 
-    def known_ids(self) -> set[str]:
-        return {row[0] for row in self.db.execute("SELECT id FROM papers")}
-
     def set_status(self, paper_id: str, status: str, **fields: Any) -> None:
         assert status in STATUSES, status
         assignments = ", ".join(f"{name}=?" for name in fields)
@@ -300,11 +296,10 @@ class Store:
     def save_edit(self, paper_id: str, entry: str, summary: Summary | None = None,
                   checks: dict[str, Any] | None = None) -> None:
         """An editor's entry; from the review page also its fields and their new checks."""
-        self.db.execute(
-            "UPDATE drafts SET edited_entry=?, summary=COALESCE(?, summary),"
-            " checks=COALESCE(?, checks), updated_at=? WHERE paper_id=?",
-            (entry, summary.model_dump_json() if summary else None,
-             None if checks is None else json.dumps(checks), now(), paper_id))
+        self.db.execute("UPDATE drafts SET edited_entry=?, summary=COALESCE(?, summary), checks="
+                        "COALESCE(?, checks), updated_at=? WHERE paper_id=?",
+                        (entry, summary and summary.model_dump_json(),
+                         None if checks is None else json.dumps(checks), now(), paper_id))
 
     def mark_published(self, paper_id: str, month: str) -> None:
         stamp = now()

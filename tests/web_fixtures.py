@@ -13,19 +13,26 @@ from weekly_fixtures import WEEK_START, abstract_for, answer
 
 from pipeline.config import Config, load_config
 from pipeline.jobs.requested import draft_requested
-from pipeline.models import Paper
+from pipeline.models import Paper, Reason
 from pipeline.store import Store
 from pipeline.web.server import Server
 from pipeline.web.tasks import DraftTasks
 
 HOSTILE = "</details><script>window.pwned = 1</script> Evil <b>Bold</b> `Ticks`"
-# (id, title, section)
+# (id, title, section), best score first
 CANDIDATES = [
     ("2404.07001", "Long Context Language Models Revisited", "LLM"),
     ("2404.07002", "Guided Diffusion Models in a Limited Interval", "Diffusion"),
     ("2404.07003", HOSTILE, "LLM"),
     ("2404.07004", "A Language Model Nobody Wants", "LLM"),
 ]
+REASONS = {  # what a weekly run's selection records with each candidate
+    "2404.07001": (Reason("taste", 0.8, 'like "LLoCO: Learning Long Contexts Offline"'),
+                   Reason("community", 0.5, "Daily Papers 2024-04-09, 35 upvotes")),
+    "2404.07002": (Reason("taste", 0.62, 'like "Analysis of Classifier-Free Guidance"'),),
+    "2404.07003": (Reason("community", 0.5, "Daily Papers 2024-04-10"),),
+    "2404.07004": (Reason("taste", -0.2, 'like rejected "A Survey of LLMs"'),),
+}
 WINDOW = ("2024-04-08", "2024-04-14")
 
 
@@ -44,7 +51,8 @@ class WebWeek:
 @pytest.fixture
 def web_week(make_config: Callable[..., Path], arxiv_api: FakeArxiv, chat_api: FakeChat,
              tmp_path: Path) -> WebWeek:
-    """Candidates 1 and 3 drafted (3 has a hostile title); 2 and 4 found, not drafted."""
+    """Four candidates a weekly run ranked below its cap; 1 and 3 drafted since (3 has a
+    hostile title), 2 and 4 not."""
     chat_api.default = answer
     path = make_config()
     config = load_config(path)
@@ -57,7 +65,8 @@ def web_week(make_config: Callable[..., Path], arxiv_api: FakeArxiv, chat_api: F
             store.add_paper(Paper(id=paper_id, version=1, title=title, abstract=fake.abstract,
                                   authors=tuple(fake.authors), categories=tuple(fake.categories),
                                   published=fake.published),
-                            section=section, run_id=run_id)
+                            section=section, run_id=run_id, status="candidate",
+                            reasons=REASONS[paper_id])
         store.finish_run(run_id, "finished", found=len(CANDIDATES))
     draft_requested(config, [CANDIDATES[0][0], CANDIDATES[2][0]])
     return WebWeek(path, config, tmp_path / "output", arxiv_api, chat_api)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..config import Config
-from ..errors import PipelineError
+from ..errors import ConfigError, EndpointUnavailableError, PipelineError, ReviewError
 from ..find.arxiv import ArxivSource
 from ..models import ArxivId
 from ..store import Store
@@ -21,7 +21,7 @@ from .runlock import lock_path, run_lock
 
 log = logging.getLogger(__name__)
 
-# Called with (paper id, state, message); state is one of "drafting", "drafted", "failed".
+# Called with (paper id, state, message); state: "drafting", "drafted", "skipped", "failed".
 Events = Callable[[str, str, str], None]
 
 
@@ -36,10 +36,12 @@ class RequestReport:
 
 def draft_requested(config: Config, paper_ids: Sequence[str], *, force: bool = False,
                     events: Events | None = None) -> RequestReport:
-    """Draft each paper (any arXiv id form) as `summarize` would; `force` drafts again a paper
-    with a current draft. Raises LockedError when another run holds the lock and ConfigError
-    when no model can be opened, before any paper is touched; a paper's own failure is
-    reported through `events` and the report."""
+    """Draft each paper (any arXiv id form) as `summarize` and `draft` do; `force` drafts again
+    a paper with a current draft. Raises LockedError when another run holds the lock and
+    ConfigError when no model can be opened, before any paper is touched, and ConfigError or
+    EndpointUnavailableError as soon as the model fails in a way no other paper would escape;
+    an approved or published paper is skipped, and a paper's own failure is reported through
+    `events` and the report."""
     tell = events or (lambda paper_id, state, message: None)
     ids = [ArxivId.parse(paper_id) for paper_id in paper_ids]
     report = RequestReport()
@@ -56,6 +58,11 @@ def draft_requested(config: Config, paper_ids: Sequence[str], *, force: bool = F
                 try:
                     outcome = summarize_arxiv(config, store, source, model, arxiv_id,
                                               force=force)
+                except ReviewError as exc:  # approved or published: nothing to draft
+                    tell(arxiv_id.base, "skipped", exc.message)
+                    continue
+                except (ConfigError, EndpointUnavailableError):
+                    raise  # no other paper would fare better
                 except PipelineError as exc:
                     log.warning("%s: requested draft failed: %s", arxiv_id, exc.message)
                     report.failed.append((arxiv_id.base, exc.message))

@@ -30,7 +30,7 @@ class TaskState:
     """What the page knows of one requested draft."""
 
     paper_id: str
-    state: str  # queued, drafting, drafted, failed
+    state: str  # queued, drafting, drafted, skipped, failed
     message: str
     at: str
 

@@ -1,10 +1,11 @@
 """The week the "This week" page shows: its candidates in rank order, each with its draft.
 
 The one place the page reads the shortlist, so that it follows the state database's notion of
-a week's candidates. A week is a run's coverage window; its candidates are the papers found
-for it (submitted within it), ranked by their score where the selection recorded one, else
-by section order and id. Drafts waiting for review from outside the window are listed too,
-so that nothing waiting is out of sight.
+a week's candidates. A week is a run's coverage window; its candidates are the papers
+submitted within it that the database knows (the weekly run stores every candidate it ranked,
+drafted or not), best score first (`PaperRecord.score`, the sum of the reasons the selection
+recorded), then papers without a score by section order and id. Drafts waiting for review
+from outside the window are listed too, so that nothing waiting is out of sight.
 """
 
 from __future__ import annotations
@@ -75,12 +76,14 @@ def load_week(config: Config, store: Store, start: str | None = None) -> Week:
         papers = [p for p in papers if p.published and first <= p.published[:10] <= last]
     order = {name.casefold(): i for i, name in enumerate(config.sections)}
 
-    def key(paper: PaperRecord) -> tuple[int, str]:
-        return (order.get((paper.section or "").casefold(), len(order)), paper.id)
+    def key(paper: PaperRecord) -> tuple[float, int, str]:
+        score = paper.score
+        return (-score if score is not None else float("inf"),
+                order.get((paper.section or "").casefold(), len(order)), paper.id)
 
     candidates = tuple(
-        Candidate(rank=number, paper=paper, draft=store.draft(paper.id),
-                  reasons=(f"topic {paper.section}",) if paper.section else ())
+        Candidate(rank=number, paper=paper, draft=store.draft(paper.id), score=paper.score,
+                  reasons=tuple(f"{r.signal} {r.value:+.2f}: {r.note}" for r in paper.reasons))
         for number, paper in enumerate(sorted(papers, key=key), start=1))
     listed = {c.paper.id for c in candidates}
     others = tuple(d for d in store.drafts(WAITING) if d.paper.id not in listed)

@@ -87,6 +87,12 @@ def status(web_week: WebWeek, paper_id: str) -> str:
     return paper.status
 
 
+def submit(page: Any, button: Any) -> None:
+    """Press a form's button and wait for the page it leads to (the POST, then its redirect)."""
+    with page.expect_navigation():
+        button.click()
+
+
 def flash(page: Any) -> str:
     return " ".join(page.locator(".flash").all_inner_texts())
 
@@ -96,8 +102,11 @@ def test_an_editor_takes_the_week_to_published_files(page: Any, serving: Server,
     url = serving.url
     page.goto(url + "week")
     titles = page.locator("tr td a.title").all_inner_texts()
-    by_id = {paper_id: title for paper_id, title, _ in CANDIDATES}
-    assert titles == [by_id[p] for p in (DRAFTED, EVIL, UNWANTED, UNDRAFTED)]  # LLM first
+    assert titles == [title for _, title, _ in CANDIDATES]  # best score first
+    assert row(page, DRAFTED).locator("td").nth(3).inner_text() == "1.30"
+    assert row(page, DRAFTED).locator(".reason").all_inner_texts() == [
+        'taste +0.80: like "LLoCO: Learning Long Contexts Offline"',
+        "community +0.50: Daily Papers 2024-04-09, 35 upvotes"]
     # the hostile title is text, in the list and on its draft; no script ran or exists
     assert HOSTILE in titles
     assert page.evaluate("() => [window.pwned, document.scripts.length]") == [None, 0]
@@ -105,7 +114,7 @@ def test_an_editor_takes_the_week_to_published_files(page: Any, serving: Server,
     shot(page, "1-week")
 
     # draft a candidate that was not drafted: the fake model answers in the background
-    row(page, UNDRAFTED).get_by_role("button", name="Draft").click()
+    submit(page, row(page, UNDRAFTED).get_by_role("button", name="Draft"))
     assert f"Drafting {UNDRAFTED} in the background" in flash(page)
     deadline = time.monotonic() + WAIT_S
     while row(page, UNDRAFTED).locator(".status").inner_text() != "drafted":
@@ -127,20 +136,20 @@ def test_an_editor_takes_the_week_to_published_files(page: Any, serving: Server,
     # edit a field in place: saved, checked again, rendered as it will be published
     objective = "The paper shows that guidance helps most in a limited interval of noise."
     page.locator("textarea[name=objective]").fill(objective)
-    page.get_by_role("button", name="Save and check").click()
+    submit(page, page.get_by_role("button", name="Save and check"))
     assert "Saved; checked again: every check passes." in flash(page)
     assert objective in page.locator("article.rendered").first.inner_text()
     shot(page, "4-draft-edited")
-    page.get_by_role("button", name="Approve").click()
+    submit(page, page.get_by_role("button", name="Approve"))
     assert f"{UNDRAFTED}: approved." in flash(page)
 
     # reject another draft with a reason, and a candidate nobody wants
     page.goto(url + f"drafts/{DRAFTED}")
     page.locator(".decide input[name=reason]").fill("not for this digest")
-    page.locator(".decide").get_by_role("button", name="Reject").click()
+    submit(page, page.locator(".decide").get_by_role("button", name="Reject"))
     assert page.locator(".entry p.error").inner_text() == "Rejected: not for this digest"
     page.goto(url + "week")
-    row(page, UNWANTED).get_by_role("button", name="Reject").click()
+    submit(page, row(page, UNWANTED).get_by_role("button", name="Reject"))
     assert f"{UNWANTED}: rejected" in flash(page)
 
     # a state change without its CSRF token is refused, from the editor's own session too
@@ -153,7 +162,7 @@ def test_an_editor_takes_the_week_to_published_files(page: Any, serving: Server,
     month = page.get_by_role("textbox", name="Month").input_value()
     assert f"+#### {CANDIDATES[1][1]}" in page.locator("pre.diff").inner_text()
     shot(page, "5-publish")
-    page.get_by_role("button", name="Publish these changes").click()
+    submit(page, page.get_by_role("button", name="Publish these changes"))
     assert f"Published 1 entries to PaperList_{month}.md." in flash(page)
     monthly = (web_week.output / f"PaperList_{month}.md").read_text(encoding="utf-8")
     readme = (web_week.output / "README.md").read_text(encoding="utf-8")
@@ -196,7 +205,7 @@ def test_a_weekly_run_meanwhile_is_shown_and_waited_for(page: Any, serving: Serv
             page.wait_for_timeout(300)
             page.goto(serving.url + "week")
         assert "another paperlist run is in progress" in row(page, UNDRAFTED).inner_text()
-        assert status(web_week, UNDRAFTED) == "found"
+        assert status(web_week, UNDRAFTED) == "candidate"
     finally:
         assert holder.stdin is not None
         holder.stdin.close()
@@ -214,10 +223,10 @@ def test_with_an_access_token_the_page_asks_for_it(page: Any, web_week: WebWeek,
         page.goto(server.url + f"drafts/{EVIL}")
         assert page.locator("h1").inner_text() == "Sign in"
         page.get_by_label("Access token").fill("wrong-token-of-some-length")
-        page.get_by_role("button", name="Sign in").click()
+        submit(page, page.get_by_role("button", name="Sign in"))
         assert "That is not the access token." in flash(page)
         page.get_by_label("Access token").fill(token)
-        page.get_by_role("button", name="Sign in").click()
+        submit(page, page.get_by_role("button", name="Sign in"))
         assert page.locator("h1.paper-title").inner_text() == HOSTILE
         shot(page, "8-signed-in")
     finally:
