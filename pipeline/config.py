@@ -14,9 +14,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from . import CONFIG_ENV
 from .errors import ConfigError
 
-CONFIG_ENV = "PAPERLIST_CONFIG"
 # Prompt processing on 2 CPU cores runs at about 40-55 tokens/s, so a paper's text is cut to
 # this many (estimated) tokens on the local model to keep a summary near 40 s.
 LOCAL_INPUT_TOKENS = 1200

@@ -1,11 +1,15 @@
 """One error base; each stage raises its own subclass with the paper it was working on.
 
 The CLI catches `PipelineError` once, prints `Error: <message>` on one line and exits with
-`exit_code`, so a cron job can tell a bad invocation (2) from a failed run (1), a run that
-another one blocks (3) and a source or endpoint that cannot be reached (4).
+`exit_code`, so a cron job can tell a bad invocation or setup (2) from a failed run (1), a run
+that another one blocks (3), a source or endpoint that cannot be reached (4) and an interrupted
+run (130). The table is in the README ("Exit codes") and in `paperlist --help`.
 """
 
 from __future__ import annotations
+
+import errno
+import os
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -82,7 +86,17 @@ class ModelPreflightError(SummarizeError):
 
 
 class StoreError(PipelineError):
-    """The state database is unusable or a record is missing."""
+    """The state database cannot be opened, read or written (a newer schema, a damaged file,
+    a full disk): the setup needs fixing, so it counts as a configuration error."""
+
+    exit_code = EXIT_USAGE
+
+
+class OutputError(PipelineError):
+    """A file or folder paperlist writes cannot be written: read-only, a file where a folder
+    should be, the disk full. Fixing it is up to the user, like a configuration error."""
+
+    exit_code = EXIT_USAGE
 
 
 class LockedError(PipelineError):
@@ -103,3 +117,33 @@ class PublishError(PipelineError):
 
 class LocalModelError(SummarizeError):
     """The local model could not be installed, or its llama.cpp server would not start."""
+
+
+# What the user can do about a file-system error, by errno.
+_HINTS = {
+    errno.EACCES: "permission denied: make it writable, or point output.dir elsewhere",
+    errno.EPERM: "permission denied: make it writable, or point output.dir elsewhere",
+    errno.EROFS: "the file system is read-only: point output.dir at a writable folder",
+    errno.ENOSPC: "no space left on the device: free some space and run again",
+    errno.EDQUOT: "the disk quota is used up: free some space and run again",
+    errno.EEXIST: "a file is in the way where a folder should be: check output.dir",
+    errno.ENOTDIR: "a file is in the way where a folder should be: check output.dir",
+    errno.EISDIR: "it is a folder, not a file",
+    errno.ENOENT: "no such file or folder",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """What went wrong with a file and what to do, in a few words (strerror as a fallback)."""
+    if exc.errno in _HINTS:
+        return _HINTS[exc.errno]
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def output_error(exc: OSError, path: str | os.PathLike[str] | None = None,
+                 doing: str = "write") -> OutputError:
+    """An OSError met while `doing` something to `path` (default: the error's own filename),
+    as one line: `cannot write output/paperlist.lock: the file system is read-only: ...`."""
+    where = path if path is not None else exc.filename
+    target = f" {os.fspath(where)}" if where is not None else ""
+    return OutputError(f"cannot {doing}{target}: {describe_os_error(exc)}")

@@ -6,7 +6,6 @@ model as JSON, is a pydantic model so that it is validated at the border.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -19,81 +18,11 @@ from pydantic import (
     field_validator,
 )
 
-from .errors import UsageError
-
-_NEW_ID = re.compile(r"^(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<v>[1-9]\d*))?$")
-_OLD_ID = re.compile(
-    r"^(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Z]{2})?/(?P<yymm>\d{4})(?P<num>\d{3})"
-    r"(?:v(?P<v>[1-9]\d*))?$"
-)
-_URL_PREFIX = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/", re.I)
-_ID_EXAMPLES = "2404.07965, 2404.07965v2, arXiv:2404.07965, https://arxiv.org/abs/2404.07965"
-
-
-@dataclass(frozen=True, order=True)
-class ArxivId:
-    """An arXiv identifier split into its stable part and an optional version."""
-
-    base: str
-    version: int | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> ArxivId:
-        """Accept every form an editor pastes: bare, versioned, `arXiv:` prefix, abs/pdf URLs."""
-        raw = text.strip()
-        candidate = _URL_PREFIX.sub("", raw)
-        if candidate != raw:
-            candidate = candidate.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-            candidate = re.sub(r"\.pdf$", "", candidate, flags=re.I)
-        elif candidate[:6].lower() == "arxiv:":
-            candidate = candidate[6:].strip()
-        for pattern in (_NEW_ID, _OLD_ID):
-            match = pattern.match(candidate)
-            if match:
-                break
-        else:
-            raise UsageError(f"{text!r} is not an arXiv id (expected e.g. {_ID_EXAMPLES} or "
-                             "hep-th/9901001)")
-        month = int(match["yymm"][2:])
-        if not 1 <= month <= 12:
-            raise UsageError(f"{text!r} is not an arXiv id: month {match['yymm'][2:]} does not "
-                             "exist")
-        if pattern is _NEW_ID:
-            five_digits = int(match["yymm"]) >= 1501
-            if five_digits != (len(match["num"]) == 5):
-                width = "five" if five_digits else "four"
-                raise UsageError(f"{text!r} is not an arXiv id: ids from {match['yymm']} have "
-                                 f"{width} digits after the dot")
-        version = int(match["v"]) if match["v"] else None
-        base = candidate[: match.start("v") - 1] if version else candidate
-        return cls(base=base, version=version)
-
-    @property
-    def versioned(self) -> str:
-        return f"{self.base}v{self.version}" if self.version else self.base
-
-    def __str__(self) -> str:
-        return self.versioned
-
-
-def split_versioned(entry_id: str) -> ArxivId:
-    """Turn the `<id>` of an export-API entry (an abs URL) into an id."""
-    return ArxivId.parse(entry_id.replace("http://", "https://"))
-
-
-class ArxivLinks:
-    """The versioned id and abstract page of anything that has an arXiv `id` and `version`."""
-
-    id: str
-    version: int
-
-    @property
-    def versioned_id(self) -> str:
-        return f"{self.id}v{self.version}"
-
-    @property
-    def abs_url(self) -> str:
-        return f"https://arxiv.org/abs/{self.id}"
+# The id records live in ids.py, which imports no pydantic (the CLI parses ids before heavy
+# imports); they are re-exported here with the other records.
+from .ids import ArxivId as ArxivId
+from .ids import ArxivLinks as ArxivLinks
+from .ids import split_versioned as split_versioned
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,14 @@
 """The state database: every paper's progress, its draft and the editors' decisions, and runs.
 
 SQLite in WAL mode; each step commits as soon as it is done, so a killed run resumes from the
-last finished step. Only the thread that opened a `Store` uses it (workers hand results back).
+last finished step. A `Store` is used by the thread that opened it; another thread opens its
+own connection with `reopen()`. Every sqlite3 error, and a folder that cannot be created, is a
+`StoreError` naming the file (the schema and the connections: db.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -16,7 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import StoreError
+from .db import MIGRATIONS, SCHEMA, SCHEMA_VERSION, connect
+from .errors import StoreError, describe_os_error
 from .models import Draft, DraftRecord, Paper, PaperRecord, Reason, Summary
 
 log = logging.getLogger(__name__)
@@ -25,96 +29,6 @@ STATUSES = ("found", "downloaded", "extracted", "drafted", "approved", "rejected
             "published", "failed", "candidate")
 UNFINISHED = ("found", "downloaded", "extracted")
 REVIEWABLE = ("drafted",)
-_SCHEMA_VERSION = 3
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS papers (
-    id TEXT PRIMARY KEY,
-    version INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    abstract TEXT NOT NULL DEFAULT '',
-    authors TEXT NOT NULL DEFAULT '[]',
-    categories TEXT NOT NULL DEFAULT '[]',
-    primary_category TEXT NOT NULL DEFAULT '',
-    published TEXT,
-    updated TEXT,
-    comment TEXT NOT NULL DEFAULT '',
-    section TEXT,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    error TEXT,
-    error_stage TEXT,
-    pdf_path TEXT,
-    run_id INTEGER,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    reasons TEXT NOT NULL DEFAULT '[]'
-);
-CREATE INDEX IF NOT EXISTS papers_status ON papers(status);
-CREATE TABLE IF NOT EXISTS drafts (
-    paper_id TEXT PRIMARY KEY REFERENCES papers(id),
-    version INTEGER NOT NULL,
-    summary TEXT NOT NULL,
-    entry TEXT NOT NULL,
-    edited_entry TEXT,
-    checks TEXT NOT NULL DEFAULT '{}',
-    model TEXT NOT NULL,
-    prompt TEXT NOT NULL,
-    prompt_version TEXT NOT NULL,
-    response_format TEXT NOT NULL DEFAULT '',
-    prompt_tokens INTEGER NOT NULL DEFAULT 0,
-    completion_tokens INTEGER NOT NULL DEFAULT 0,
-    latency_s REAL NOT NULL DEFAULT 0,
-    attempts INTEGER NOT NULL DEFAULT 1,
-    reject_reason TEXT,
-    reviewed_at TEXT,
-    published_month TEXT,
-    published_at TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    command TEXT NOT NULL,
-    status TEXT NOT NULL,
-    pid INTEGER,
-    window_start TEXT,
-    window_end TEXT,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    found INTEGER NOT NULL DEFAULT 0,
-    drafted INTEGER NOT NULL DEFAULT 0,
-    failed INTEGER NOT NULL DEFAULT 0,
-    downloads INTEGER NOT NULL DEFAULT 0,
-    model_calls INTEGER NOT NULL DEFAULT 0,
-    prompt_tokens INTEGER NOT NULL DEFAULT 0,
-    completion_tokens INTEGER NOT NULL DEFAULT 0,
-    error TEXT
-);
-CREATE TABLE IF NOT EXISTS run_failures (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    paper_id TEXT NOT NULL,
-    stage TEXT NOT NULL,
-    message TEXT NOT NULL,
-    at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS run_warnings (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    source TEXT NOT NULL,
-    message TEXT NOT NULL,
-    at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS endpoint_formats (
-    endpoint TEXT PRIMARY KEY,
-    response_format TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-"""
-# What an older database needs, by the version that introduced it (new tables: from _SCHEMA).
-_MIGRATIONS: dict[int, tuple[str, ...]] = {
-    2: ("ALTER TABLE runs ADD COLUMN error TEXT",),
-    3: ("ALTER TABLE papers ADD COLUMN reasons TEXT NOT NULL DEFAULT '[]'",),
-}
-
 
 def process_alive(pid: int | None) -> bool:
     """Whether a run's recorded process still exists (one owned by another user counts)."""
@@ -136,30 +50,60 @@ def now() -> str:
 class Store:
     """The SQLite state database of one output folder."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, setup: bool = True, readonly: bool = False) -> None:
+        """Open (and create, unless `readonly`) the database at `path`. `setup=False` skips
+        the schema work, for a second connection to a database that is open already."""
         self.path = path
+        if not readonly:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the folder {path.parent} for the state "
+                                 f"database: {describe_os_error(exc)}") from exc
+        self.db = connect(path, readonly=readonly)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            if version > _SCHEMA_VERSION:
+            if version > SCHEMA_VERSION:
                 raise StoreError(f"{path} was written by a newer paperlist (schema {version})")
-            self._migrate(version)
-            self.db.executescript(_SCHEMA)
-            self.db.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the state database {path}: {exc}") from exc
+            if readonly and version < SCHEMA_VERSION:
+                raise StoreError(f"{path} has an older schema ({version}); a command that "
+                                 "writes (weekly, summarize, drafts approve) upgrades it")
+            if setup and not readonly:
+                self._migrate(version)
+                self.db.executescript(SCHEMA)
+                self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except BaseException:
+            self.db.close()
+            raise
+
+    @classmethod
+    def existing(cls, path: Path) -> Store | None:
+        """The database for reading only, or None when there is none yet: a command that only
+        reads (status, drafts list) creates no file and no folder."""
+        if not path.is_file():
+            return None
+        try:
+            return cls(path, readonly=True)
+        except StoreError as exc:
+            if "older schema" not in exc.message:
+                raise
+        return cls(path)  # an older schema is upgraded in place, as any command would
+
+    def reopen(self) -> Store:
+        """Another connection to the same database, for another thread."""
+        return Store(self.path, setup=False)
 
     def _migrate(self, version: int) -> None:
-        """Bring an older paperlist's database up to date (a new one gets the whole schema)."""
+        """Bring a database written by an older paperlist up to date (a new one has no tables
+        yet, and gets the whole schema below)."""
         if version == 0:
             return
-        for step in range(version + 1, _SCHEMA_VERSION + 1):
-            for statement in _MIGRATIONS.get(step, ()):
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS.get(step, ()):
                 log.info("state database %s: schema %d: %s", self.path, step, statement)
                 self.db.execute(statement)
 
@@ -177,10 +121,12 @@ class Store:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
+            self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # SQLite may have rolled back by itself (a full disk): the original error counts
+            with contextlib.suppress(StoreError):
+                self.db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
 
     # -- papers -----------------------------------------------------------------------------
 
@@ -231,10 +177,12 @@ class Store:
                            (run_id, paper_id, stage, message, now()))
 
     def pending(self, max_attempts: int) -> list[PaperRecord]:
-        """Papers an earlier run left unfinished, and failures still worth another try."""
+        """Papers an earlier run left unfinished, and failures still worth another try (not
+        local PDFs: they come from `summarize --pdf`, never from arXiv)."""
         rows = self.db.execute(
-            "SELECT * FROM papers WHERE status IN ('found','downloaded','extracted')"
-            " OR (status='failed' AND attempts < ?) ORDER BY created_at, id", (max_attempts,))
+            "SELECT * FROM papers WHERE (status IN ('found','downloaded','extracted')"
+            " OR (status='failed' AND attempts < ?)) AND id NOT LIKE 'pdf:%'"
+            " ORDER BY created_at, id", (max_attempts,))
         return [_paper(row) for row in rows]
 
     def papers(self, status: str | None = None) -> list[PaperRecord]:
@@ -325,11 +273,12 @@ class Store:
 
     def finish_run(self, run_id: int, status: str, *, error: str | None = None,
                    **counts: int) -> None:
-        """Close a run with its status, the error that ended it (if any) and its counts."""
+        """Close a run with its status, the error that ended it (if any) and its counts; a
+        run that is closed already stays as it was."""
         assignments = "".join(f", {name}=?" for name in counts)
         self.db.execute(
-            f"UPDATE runs SET status=?, finished_at=?, error=?{assignments} WHERE id=?",
-            (status, now(), error, *counts.values(), run_id))
+            f"UPDATE runs SET status=?, finished_at=?, error=?{assignments}"
+            " WHERE id=? AND status='running'", (status, now(), error, *counts.values(), run_id))
 
     def coverage_end(self) -> str | None:
         """The last submission date (YYYY-MM-DD) that finished weekly runs covered, if any."""

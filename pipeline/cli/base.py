@@ -1,106 +1,260 @@
-"""What every command shares: error mapping, --config, logging, progress bars."""
+"""What every command shares: error mapping, --config and -v, logging, progress bars.
+
+Only click and the light ground modules are imported here: `--help` and a malformed argument
+are answered before config.yaml, pydantic, openai or pypdf are loaded.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..config import CONFIG_ENV, Config, load_config
-from ..errors import PipelineError
+from .. import CONFIG_ENV
+from ..errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    PipelineError,
+    describe_os_error,
+    output_error,
+)
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..models import DraftRecord
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("pipeline.cli")
+
+EXIT_CODES = """\b
+Exit codes (for cron):
+  0    done
+  1    some papers failed (the summary names them; later runs retry them)
+  2    usage or configuration: a bad argument, file or value, a model that
+       cannot do the job, an output folder that cannot be written
+  3    another paperlist run holds the lock
+  4    a source (arXiv) or the model endpoint cannot be reached; nothing done
+  130  interrupted (Ctrl-C or SIGTERM); finished work is kept"""
 
 
 class PaperlistGroup(click.Group):
-    """Turns every PipelineError into one `Error: ...` line and its exit code."""
+    """Turns every failure into one `Error: ...` line and its exit code (see EXIT_CODES);
+    the error also goes to the log file, with a traceback when it is a bug."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            return self._invoke(ctx)
+        finally:
+            teardown_logging()
+
+    def _invoke(self, ctx: click.Context) -> Any:
+        try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit):
+            raise  # click prints usage errors itself (exit 2)
         except PipelineError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
+            _fail(ctx, str(exc), exc.exit_code)
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            if _handlers():
+                log.warning("%s: interrupted", _command(ctx), extra={"to_terminal": False})
             click.echo("Interrupted.", err=True)
-            ctx.exit(130)
+            ctx.exit(EXIT_INTERRUPTED)
+        except OSError as exc:
+            error = output_error(exc)
+            _fail(ctx, str(error), error.exit_code)
+        except Exception as exc:  # a bug: one line here, the traceback in the log file
+            where = _log_file()
+            if _handlers():
+                log.error("%s: internal error", _command(ctx), exc_info=exc,
+                          extra={"to_terminal": False})
+            hint = (f"the traceback is in {where}" if where else "run with -vv for the traceback")
+            click.echo(f"Error: internal error ({type(exc).__name__}: {exc}); {hint}. Please "
+                       "report it.", err=True)
+            if _verbosity(ctx) > 1:
+                import traceback
+
+                traceback.print_exception(exc, file=sys.stderr)
+            ctx.exit(EXIT_FAILED)
+
+
+def _fail(ctx: click.Context, message: str, code: int) -> None:
+    if _handlers():  # else logging's last resort would print the error a second time
+        log.error("%s: %s (exit %d)", _command(ctx), message, code,
+                  extra={"to_terminal": False})
+    click.echo(f"Error: {message}", err=True)
+    ctx.exit(code)
+
+
+def _command(ctx: click.Context) -> str:
+    return " ".join(["paperlist", *sys.argv[1:2]]) if ctx.invoked_subcommand is None else \
+        f"paperlist {ctx.invoked_subcommand}"
+
+
+def _verbosity(ctx: click.Context) -> int:
+    value: int = ctx.ensure_object(dict).get("verbose", 0)
+    return value
 
 
 def config_option(command: F) -> F:
-    """--config on every command, so it can follow the subcommand name as users type it."""
+    """--config and -v on every command, so they can follow the subcommand name as users
+    type them (`paperlist weekly -v --config cron.yaml`)."""
 
     def remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
         if value is not None:
             ctx.ensure_object(dict)["config"] = value
 
-    return click.option(
+    command = click.option(
         "--config", "config_file", metavar="FILE", expose_value=False, is_eager=True,
         callback=remember,
         help=f"Settings file (default: ${CONFIG_ENV}, else ./config.yaml).",
     )(command)
+    return verbose_option(command)
 
 
-def load(ctx: click.Context) -> Config:
-    """The config named by --config (on the group or the command), with logging set up."""
+def verbose_option(command: F) -> F:
+    """-v (progress logs) and -vv (debug), counted wherever they appear on the line."""
+
+    def count(ctx: click.Context, _param: click.Parameter, value: int) -> None:
+        state = ctx.ensure_object(dict)
+        state["verbose"] = state.get("verbose", 0) + value
+
+    return click.option("-v", "--verbose", count=True, expose_value=False, callback=count,
+                        help="Show progress logs; -vv adds debug.")(command)
+
+
+def load(ctx: click.Context, *, writes: bool = True) -> Config:
+    """The config named by --config (on the group or the command), with logging set up.
+
+    A command that only reads (`writes=False`) creates no folder: it logs to the log file
+    only when the output folder exists already.
+    """
+    from ..config import load_config
+
     state = ctx.ensure_object(dict)
     if "loaded" not in state:
         state["loaded"] = load_config(state.get("config"))
-        setup_logging(state["loaded"], state.get("verbose", 0))
+        setup_logging(state["loaded"], state.get("verbose", 0), writes=writes)
     config: Config = state["loaded"]
     return config
 
 
-def setup_logging(config: Config, verbose: int) -> None:
-    """Library logs go to output/paperlist.log; the terminal sees warnings (more with -v)."""
+class LogFile(logging.FileHandler):
+    """output/paperlist.log, opened at the first record. When it cannot be written (a full
+    disk, a read-only folder) one warning line says so and logging to it stops, instead of a
+    `--- Logging error ---` block for every record."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, encoding="utf-8", delay=True)
+        self.path = path
+        self.broken = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.broken:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        if self.broken:
+            return
+        self.broken = True
+        exc = sys.exc_info()[1]
+        reason = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+        try:
+            sys.stderr.write(f"Warning: cannot write the log file {self.path}: {reason}; "
+                             "logging to it stops.\n")
+            self.close()
+        except (OSError, ValueError):
+            pass
+
+
+class _Terminal(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time (click's test runner swaps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def _handlers() -> list[logging.Handler]:
+    return [h for h in logging.getLogger().handlers if getattr(h, "_paperlist", False)]
+
+
+def _log_file() -> Path | None:
+    for handler in _handlers():
+        if isinstance(handler, LogFile) and not handler.broken:
+            return handler.path
+    return None
+
+
+def teardown_logging() -> None:
+    """Close the handlers `setup_logging` added (at the end of each command)."""
     root = logging.getLogger()
-    if getattr(root, "_paperlist", False):
-        return
+    for handler in _handlers():
+        root.removeHandler(handler)
+        handler.close()
+
+
+def setup_logging(config: Config, verbose: int, *, writes: bool = True) -> None:
+    """Library logs and every error go to output/paperlist.log (INFO and up, also without
+    -v); the terminal sees warnings, more with -v, and each error once as the `Error:` line."""
+    root = logging.getLogger()
+    teardown_logging()
     root.setLevel(logging.DEBUG)
-    terminal = logging.StreamHandler(sys.stderr)
+    terminal = _Terminal(sys.stderr)
+    terminal._paperlist = True  # type: ignore[attr-defined]
     terminal.setLevel(logging.DEBUG if verbose > 1 else logging.INFO if verbose else
                       logging.WARNING)
-    terminal.addFilter(lambda record: record.name.startswith("pipeline") or verbose > 1)
+    terminal.addFilter(lambda record: getattr(record, "to_terminal", True) and (
+        record.name.startswith("pipeline") or verbose > 1))
     terminal.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     root.addHandler(terminal)
+    logdir = config.path(config.output.dir)
     try:
-        logdir = config.path(config.output.dir)
-        logdir.mkdir(parents=True, exist_ok=True)
-        logfile = logging.FileHandler(logdir / "paperlist.log", encoding="utf-8")
+        if writes:
+            logdir.mkdir(parents=True, exist_ok=True)
+        usable = logdir.is_dir()
     except OSError:
-        pass
-    else:
+        usable = False  # the command itself says what is wrong with the folder when it writes
+    if usable:
+        logfile = LogFile(logdir / "paperlist.log")
         logfile.setLevel(logging.INFO)
         logfile.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        logfile._paperlist = True  # type: ignore[attr-defined]
         root.addHandler(logfile)
     for noisy in ("httpx", "httpx2", "openai", "urllib3", "arxiv"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    root._paperlist = True  # type: ignore[attr-defined]
 
 
 class BarProgress:
-    """One progress bar per stage, on stderr so that stdout stays data."""
+    """One progress bar per stage, on stderr so that stdout stays data; model threads may
+    advance it."""
 
     def __init__(self) -> None:
         self._bar: Any = None
+        self._lock = threading.Lock()
 
     def stage(self, name: str, total: int) -> None:
         self.done()
         if total:
-            self._bar = click.progressbar(length=total, label=f"{name:<12}", file=sys.stderr,
-                                          show_pos=True, width=30)
-            self._bar.__enter__()
+            with self._lock:
+                self._bar = click.progressbar(length=total, label=f"{name:<12}",
+                                              file=sys.stderr, show_pos=True, width=30)
+                self._bar.__enter__()
 
     def advance(self, paper_id: str) -> None:
-        if self._bar is not None:
-            self._bar.update(1)
+        with self._lock:
+            if self._bar is not None:
+                self._bar.update(1)
 
     def done(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-            self._bar = None
+        with self._lock:
+            if self._bar is not None:
+                self._bar.__exit__(None, None, None)
+                self._bar = None
 
 
 def install_bar() -> Callable[[int, int], None]:
@@ -120,3 +274,20 @@ def install_bar() -> Callable[[int, int], None]:
             state["bar"].__exit__(None, None, None)
 
     return update
+
+
+def draft_json(record: DraftRecord) -> dict[str, Any]:
+    """A stored draft as `drafts show --json` and `summarize --json` print it: the paper, the
+    entry, the structured summary, the checks with their evidence, and what it cost."""
+    paper = record.paper
+    return {
+        "id": paper.id, "version": paper.version, "title": paper.title, "url": paper.url,
+        "pdf": paper.pdf_path, "status": paper.status, "section": record.summary.section,
+        "summary": record.summary.model_dump(), "entry": record.final_entry,
+        "edited": record.edited_entry is not None, "checks": record.checks,
+        "evidence": record.checks.get("evidence", {}), "flags": record.flags,
+        "reject_reason": record.reject_reason,
+        "model": record.model, "prompt": record.prompt, "prompt_version": record.prompt_version,
+        "prompt_tokens": record.prompt_tokens, "completion_tokens": record.completion_tokens,
+        "latency_s": record.latency_s, "drafted_at": record.created_at,
+    }

@@ -1,7 +1,8 @@
-"""The `paperlist` command: parses, calls the library, prints. Errors are mapped here once.
+"""The `paperlist` command: parses, calls the library, prints. Errors are mapped once, in
+`base.PaperlistGroup`; the exit codes are `base.EXIT_CODES` (also in the README).
 
-Exit codes, for cron: 0 done, 1 some papers failed (or the one asked for did), 2 a usage or
-configuration error, 3 another run holds the lock, 130 interrupted.
+Heavy modules (pydantic, openai, pypdf, arxiv) are imported inside the commands, after the
+arguments are checked, so `--help` and a malformed argument answer at once.
 """
 
 from __future__ import annotations
@@ -10,28 +11,41 @@ import contextlib
 import json
 import signal
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from .. import __version__
-from ..errors import UsageError
-from .base import BarProgress, PaperlistGroup, config_option, install_bar, load
+from ..errors import LockedError, UsageError
+from .base import (
+    EXIT_CODES,
+    BarProgress,
+    PaperlistGroup,
+    config_option,
+    draft_json,
+    install_bar,
+    load,
+    verbose_option,
+)
 from .find import register as register_find
 from .find import window_options
-from .review import register
+from .publish import publish, status
+from .review import drafts, review
 from .serve import serve
 
+if TYPE_CHECKING:
+    from ..jobs.drafting import Outcome
 
-@click.group(cls=PaperlistGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(cls=PaperlistGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=EXIT_CODES)
 @config_option
-@click.option("-v", "--verbose", count=True, help="Show progress logs; -vv adds debug.")
 @click.version_option(__version__, prog_name="paperlist")
-@click.pass_context
-def cli(ctx: click.Context, verbose: int) -> None:
+def cli() -> None:
     """Draft the weekly arXiv paper digest, review the drafts, publish the monthly list.
 
     \b
@@ -43,10 +57,8 @@ def cli(ctx: click.Context, verbose: int) -> None:
     One paper:
       paperlist summarize 2404.07965
 
-    Exit codes: 0 done, 1 some papers failed, 2 usage or configuration error,
-    3 another run is in progress.
+    --config and -v may also follow the command: paperlist weekly -v.
     """
-    ctx.ensure_object(dict)["verbose"] = verbose
 
 
 def _terminated(signum: int, frame: FrameType | None) -> None:
@@ -62,10 +74,13 @@ def main() -> None:
 
 @cli.command()
 @click.argument("arxiv_id", required=False)
-@click.option("--pdf", "pdf_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Summarize a local PDF instead; arXiv is not contacted.")
+@click.option("--pdf", "pdf_file", type=click.Path(path_type=Path),
+              help="Summarize a local PDF instead; arXiv is not contacted. The draft is "
+              "stored for review under pdf:<its SHA-256>.")
 @click.option("--title", help="The title to use with --pdf (default: from the PDF).")
-@click.option("--json", "as_json", is_flag=True, help="Print the structured summary as JSON.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the draft as JSON (as `drafts show --json`: summary, evidence, "
+              "checks, usage).")
 @click.option("--force", is_flag=True,
               help="Summarize again even if a current or approved draft exists.")
 @config_option
@@ -75,57 +90,61 @@ def summarize(ctx: click.Context, arxiv_id: str | None, pdf_file: Path | None,
     """Summarize one paper and print its digest entry.
 
     ARXIV_ID may be 2404.07965, 2404.07965v2, arXiv:2404.07965, an arxiv.org abs or pdf URL,
-    or an old-style id such as hep-th/9901001. The draft is stored for review; a second call
-    reuses it (and the downloaded PDF) unless --force.
+    or an old-style id such as hep-th/9901001. The draft is stored for review (a local PDF's
+    too, without an arXiv link); a second call reuses it (and the downloaded PDF) unless
+    --force. The checks' flags are printed on stderr.
     """
-    from ..find.arxiv import ArxivSource
-    from ..jobs.drafting import open_model, summarize_arxiv, summarize_pdf
-    from ..models import ArxivId
-    from ..read.extract import extract_pdf
-    from ..store import Store
+    from ..ids import ArxivId
 
     if (arxiv_id is None) == (pdf_file is None):
         raise UsageError("give an arXiv id or --pdf FILE (one of them)")
-    if title and not pdf_file:
+    if title is not None and pdf_file is None:
         raise UsageError("--title goes with --pdf; arXiv papers keep their own title")
-    parsed = ArxivId.parse(arxiv_id) if arxiv_id else None
+    if title is not None and not title.strip():
+        raise UsageError("--title is empty")
+    parsed = ArxivId.parse(arxiv_id) if arxiv_id is not None else None
     config = load(ctx)
+
+    from ..jobs.drafting import open_model, read_local_pdf, summarize_arxiv, summarize_pdf
+    from ..store import Store
+
     if pdf_file is not None:
-        if not pdf_file.is_file():
-            raise UsageError(f"{pdf_file}: no such file")
-        extract = extract_pdf(pdf_file)  # a broken PDF fails before a model is started
-        name = title or extract.title or pdf_file.stem
-        with open_model(config, install_progress=install_bar()) as model:
+        local = read_local_pdf(pdf_file)  # a bad file fails before a model is started
+        name = (title or local.extract.title or pdf_file.stem).strip()
+        with Store(config.path(config.output.database)) as store, \
+                open_model(config, store, install_progress=install_bar()) as model:
             click.echo(f"Summarizing {pdf_file.name} with {model.settings.name}...", err=True)
-            draft, entry = summarize_pdf(config, model, extract, name)
-        _print_summary(as_json, entry, {"id": None, "title": name, "source": str(pdf_file)},
-                       draft.summary.model_dump(), asdict(draft.usage))
+            outcome = summarize_pdf(config, store, model, local, name, force=force)
+        _report(outcome, as_json)
         return
     assert parsed is not None
+    from ..find.arxiv import ArxivSource
+
     with Store(config.path(config.output.database)) as store, \
             ArxivSource(config.arxiv, config.path(config.output.cache_dir)) as source, \
             open_model(config, store, install_progress=install_bar()) as model:
         click.echo(f"Summarizing {parsed} with {model.settings.name}...", err=True)
         outcome = summarize_arxiv(config, store, source, model, parsed, force=force)
+    _report(outcome, as_json)
+
+
+def _report(outcome: Outcome, as_json: bool) -> None:
+    """How the draft came about and its checks on stderr; the entry or JSON on stdout."""
     record = outcome.record
     if outcome.cached:
         click.echo(f"(stored draft of {record.created_at}; --force summarizes again)", err=True)
     else:
         click.echo(f"Done in {record.latency_s:.1f} s, {record.prompt_tokens} prompt + "
                    f"{record.completion_tokens} completion tokens.", err=True)
-    meta = {"id": record.paper.id, "version": record.paper.version, "title": record.paper.title,
-            "url": record.paper.abs_url, "status": record.paper.status}
-    _print_summary(as_json, record.final_entry, meta, record.summary.model_dump(),
-                   asdict(record.usage))
-
-
-def _print_summary(as_json: bool, entry: str, meta: dict[str, Any], summary: dict[str, Any],
-                   usage: dict[str, Any]) -> None:
+    flags = record.flags
+    click.echo(f"Stored as {record.paper.id} ({record.paper.status}). Checks: "
+               + (f"{len(flags)} flag{'s' if len(flags) > 1 else ''}: {'; '.join(flags)}"
+                  if flags else "verified" if record.checks else "not run") + ".", err=True)
     if as_json:
-        click.echo(json.dumps({**meta, "summary": summary, "usage": usage}, indent=2,
-                              ensure_ascii=False))
+        data = {**draft_json(record), "usage": asdict(record.usage)}
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        click.echo(entry, nl=False)
+        click.echo(record.final_entry, nl=False)
 
 
 # -- weekly ---------------------------------------------------------------------------------
@@ -147,11 +166,13 @@ def weekly(ctx: click.Context, week: str | None, since: date | None, until: date
     Daily Papers and the topics (`paperlist candidates` shows the ranking), then downloads,
     extracts and drafts the best weekly.max_papers. Papers an earlier run left unfinished
     are taken up first. Exit code 1 when some papers failed (they are retried by later runs),
-    4 when arXiv returns no paper at all for the window.
+    4 when arXiv (or the model endpoint) cannot be reached or returns no paper at all for the
+    window, 130 when interrupted (the drafts finished so far are kept). Every run, also one
+    that could not start, is in `status` with its reason.
     """
     from ..find.arxiv import ArxivSource
     from ..jobs.drafting import open_model
-    from ..jobs.runlock import run_lock
+    from ..jobs.runlock import lock_path, run_lock
     from ..jobs.selection import plan_week, weekly_window
     from ..jobs.weekly import recorded, run_week, window_dates
     from ..store import Store
@@ -160,9 +181,18 @@ def weekly(ctx: click.Context, week: str | None, since: date | None, until: date
     check_window_options(week, since, until)
     config = load(ctx)
     output = config.path(config.output.dir)
-    with run_lock(output / "paperlist.lock", "weekly"), \
-            Store(config.path(config.output.database)) as store, \
-            ArxivSource(config.arxiv, config.path(config.output.cache_dir)) as source:
+    database = config.path(config.output.database)
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(run_lock(lock_path(output), "weekly"))
+        except LockedError as exc:
+            if not dry_run:
+                _record_refused(database, exc, lambda store: weekly_window(
+                    config, store, week=week, since=since, until=until))
+            raise
+        store = stack.enter_context(Store(database))
+        source = stack.enter_context(ArxivSource(config.arxiv,
+                                                 config.path(config.output.cache_dir)))
         window = weekly_window(config, store, week=week, since=since, until=until)
         # the run is recorded before arXiv is asked: its window, and why it failed if it does
         run_id = None if dry_run else store.start_run("weekly", window_dates(window))
@@ -195,6 +225,19 @@ def weekly(ctx: click.Context, week: str | None, since: date | None, until: date
             ctx.exit(1)
 
 
+def _record_refused(database: Path, exc: LockedError,
+                    window_of: Callable[[Store], Window]) -> None:
+    """A weekly run the lock refused, in `status` with the reason (when the database can be
+    written at all; the log file has it either way)."""
+    from ..errors import PipelineError
+    from ..jobs.weekly import window_dates
+    from ..store import Store
+
+    with contextlib.suppress(PipelineError), Store(database) as store:
+        run_id = store.start_run("weekly", window_dates(window_of(store)))
+        store.finish_run(run_id, "failed", error=str(exc))
+
+
 @cli.command("check-model")
 @config_option
 @click.pass_context
@@ -202,7 +245,8 @@ def check_model(ctx: click.Context) -> None:
     """Check that the configured model can do the job, before a run spends anything.
 
     Sends one small synthetic paper and verifies that the endpoint returns a schema-valid
-    summary that passes the draft checks. `weekly` runs this first. Exit code 2 when it fails.
+    summary that passes the draft checks. `weekly` runs this first. Exit code 2 when the
+    model cannot do the job, 4 when the endpoint cannot be reached.
     """
     from ..jobs.drafting import open_model
     from ..jobs.preflight import preflight
@@ -222,6 +266,7 @@ def check_model(ctx: click.Context) -> None:
 # -- the local model ------------------------------------------------------------------------
 
 @cli.group()
+@verbose_option
 def model() -> None:
     """The built-in local model (used when no endpoint or API key is configured)."""
 
@@ -250,18 +295,20 @@ def model_install(ctx: click.Context, verify: bool) -> None:
 @click.pass_context
 def model_status_command(ctx: click.Context) -> None:
     """Which local model is configured, whether it is installed, where, and how big."""
+    from ..jobs.drafting import missing_key
     from ..local.files import model_status
     from ..local.server import wants_local
 
-    config = load(ctx)
+    config = load(ctx, writes=False)
     status = model_status(config.model, root=config.root)
-    used = "yes" if wants_local(config.model) else (
+    missing = missing_key(config.model)
+    used = "yes" if wants_local(config.model) else f"no: {missing}" if missing else (
         f"no ({config.model.name} at {config.model.base_url or 'OpenAI'} is configured)")
     click.echo(f"used for summaries: {used}")
     for line in status.describe():
         click.echo(line)
 
 
-register(cli)
+for _command in (drafts, review, publish, status, serve):
+    cli.add_command(_command)
 register_find(cli)
-cli.add_command(serve)

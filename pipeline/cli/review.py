@@ -1,66 +1,75 @@
-"""The editors' commands: drafts (scriptable), review (interactive), publish, status."""
+"""The editors' commands: drafts (scriptable) and review (interactive).
+
+`drafts list` and `drafts show` only read: without a state database they create none.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..models import DraftRecord
-from ..review.decisions import (
-    LIST_FILTERS,
-    approve,
-    describe,
-    get_draft,
-    list_drafts,
-    reject,
-    save_edit,
-)
-from ..store import Store
-from .base import config_option, load
+from ..errors import ReviewError, UsageError, output_error
+from .base import config_option, draft_json, load, verbose_option
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+# review.decisions.REVIEW_STATUSES and "all" (spelt out: that module loads pydantic)
+LIST_FILTERS = ("drafted", "approved", "rejected", "published", "all")
 
 
-def _store(ctx: click.Context) -> Store:
-    config = load(ctx)
-    return Store(config.path(config.output.database))
+@contextmanager
+def open_store(ctx: click.Context, *, writes: bool) -> Iterator[Store | None]:
+    """The state database, or None when there is none yet (nothing is created: a decision
+    about a draft needs a draft, and listing nothing needs no file)."""
+    from ..store import Store
+
+    config = load(ctx, writes=writes)
+    path = config.path(config.output.database)
+    store = (Store(path) if path.is_file() else None) if writes else Store.existing(path)
+    if store is None:
+        yield None
+        return
+    with store:
+        yield store
 
 
-def _as_dict(record: DraftRecord) -> dict[str, Any]:
-    paper = record.paper
-    return {
-        "id": paper.id, "version": paper.version, "title": paper.title, "url": paper.abs_url,
-        "status": paper.status, "section": record.summary.section,
-        "summary": record.summary.model_dump(), "entry": record.final_entry,
-        "edited": record.edited_entry is not None, "checks": record.checks,
-        "flags": record.flags, "reject_reason": record.reject_reason,
-        "model": record.model, "prompt": record.prompt, "prompt_version": record.prompt_version,
-        "prompt_tokens": record.prompt_tokens, "completion_tokens": record.completion_tokens,
-        "latency_s": record.latency_s, "drafted_at": record.created_at,
-    }
+def _needs(store: Store | None, paper_id: str) -> Store:
+    if store is None:
+        raise ReviewError("no draft for this paper (there are no drafts yet)", paper_id=paper_id)
+    return store
 
 
 @click.group()
+@verbose_option
 def drafts() -> None:
     """List, show, approve, reject and edit drafts (scriptable; see also `review`).
 
-    IDs may be given in any arXiv form (2404.07965, 2404.07965v2, arXiv:..., URLs).
+    IDs may be given in any arXiv form (2404.07965, 2404.07965v2, arXiv:..., URLs), or as
+    pdf:<hash> for a local PDF's draft.
     """
 
 
 @drafts.command("list")
-@click.option("--status", type=click.Choice(LIST_FILTERS), default="drafted", show_default=True,
+@click.option("--status", type=click.Choice(LIST_FILTERS), default="drafted",
+              show_default=True,
               help="Which drafts: waiting for review (drafted), decided ones, or all.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @config_option
 @click.pass_context
 def list_command(ctx: click.Context, status: str, as_json: bool) -> None:
     """List drafts, with the checks that flagged them."""
-    with _store(ctx) as store:
-        records = list_drafts(store, status)
+    from ..review.decisions import list_drafts
+
+    with open_store(ctx, writes=False) as store:
+        records = list_drafts(store, status) if store else []
     if as_json:
-        click.echo(json.dumps([_as_dict(r) for r in records], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([draft_json(r) for r in records], indent=2, ensure_ascii=False))
         return
     if not records:
         click.echo(f"No drafts with status {status}.", err=True)
@@ -79,10 +88,15 @@ def list_command(ctx: click.Context, status: str, as_json: bool) -> None:
 @click.pass_context
 def show_command(ctx: click.Context, paper_id: str, as_json: bool) -> None:
     """Show one draft: the paper, the entry, evidence and checks."""
-    with _store(ctx) as store:
-        record = get_draft(store, paper_id)
+    from ..ids import paper_key
+
+    paper_key(paper_id)  # a malformed id is refused before anything is loaded
+    from ..review.decisions import describe, get_draft
+
+    with open_store(ctx, writes=False) as store:
+        record = get_draft(_needs(store, paper_id), paper_id)
     if as_json:
-        click.echo(json.dumps(_as_dict(record), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(draft_json(record), indent=2, ensure_ascii=False))
     else:
         click.echo(describe(record), nl=False)
 
@@ -93,9 +107,15 @@ def show_command(ctx: click.Context, paper_id: str, as_json: bool) -> None:
 @click.pass_context
 def approve_command(ctx: click.Context, paper_ids: tuple[str, ...]) -> None:
     """Approve drafts for the next `publish`."""
-    with _store(ctx) as store:
+    from ..ids import paper_key
+
+    for paper_id in paper_ids:
+        paper_key(paper_id)
+    from ..review.decisions import approve
+
+    with open_store(ctx, writes=True) as store:
         for paper_id in paper_ids:
-            changed = approve(store, paper_id)
+            changed = approve(_needs(store, paper_id), paper_id)
             click.echo(f"{paper_id}: {'approved' if changed else 'already approved'}", err=True)
 
 
@@ -106,8 +126,15 @@ def approve_command(ctx: click.Context, paper_ids: tuple[str, ...]) -> None:
 @click.pass_context
 def reject_command(ctx: click.Context, paper_id: str, reason: str) -> None:
     """Reject a draft; it is never published and later runs leave it alone."""
-    with _store(ctx) as store:
-        reject(store, paper_id, reason)
+    from ..ids import paper_key
+
+    paper_key(paper_id)
+    if not reason.strip():
+        raise ReviewError("a rejection needs a reason (--reason TEXT)", paper_id=paper_id)
+    from ..review.decisions import reject
+
+    with open_store(ctx, writes=True) as store:
+        reject(_needs(store, paper_id), paper_id, reason)
     click.echo(f"{paper_id}: rejected", err=True)
 
 
@@ -116,128 +143,105 @@ def reject_command(ctx: click.Context, paper_id: str, reason: str) -> None:
 @config_option
 @click.pass_context
 def edit_command(ctx: click.Context, paper_id: str) -> None:
-    """Edit a draft's entry in $EDITOR; the edit is what gets published."""
-    with _store(ctx) as store:
-        _edit(store, paper_id)
+    """Edit a draft's entry in $EDITOR; the edit is what gets published.
+
+    A published draft is refused before the editor opens. An edit that is not an entry (its
+    `#### Title` heading broken) is refused, and kept in output/edits/ to copy from.
+    """
+    from ..ids import paper_key
+
+    paper_key(paper_id)
+    with open_store(ctx, writes=True) as store:
+        _edit(_needs(store, paper_id), _edits_folder(ctx), paper_id)
 
 
-def _edit(store: Store, paper_id: str) -> bool:
-    record = get_draft(store, paper_id)
-    text = click.edit(record.final_entry, extension=".md", require_save=True)
-    if text is None or not save_edit(store, paper_id, text):
+def _edits_folder(ctx: click.Context) -> Path:
+    config = load(ctx)
+    return config.path(config.output.dir) / "edits"
+
+
+def _edit(store: Store, folder: Path, paper_id: str) -> bool:
+    """Edit one draft; ReviewError (naming the file that keeps the text) for a refused edit."""
+    from ..review.decisions import editable, keep_rejected_edit, save_edit
+
+    record = editable(store, paper_id)  # before the editor: nobody edits for nothing
+    try:
+        text = click.edit(record.final_entry, extension=".md", require_save=True)
+    except click.ClickException as exc:
+        raise UsageError(f"cannot run the editor ({exc.message}): set $EDITOR or $VISUAL "
+                         "to an editor that is installed") from exc
+    if text is None:
         click.echo(f"{paper_id}: no changes", err=True)
         return False
-    click.echo(f"{paper_id}: edit saved", err=True)
-    return True
+    try:
+        changed = save_edit(store, record.paper.id, text)
+    except ReviewError as exc:
+        try:
+            kept = keep_rejected_edit(folder, record.paper.id, text)
+        except OSError as write_error:
+            raise output_error(write_error, doing="keep the refused edit in") from exc
+        raise ReviewError(f"{exc.message}; your edit is kept in {kept}",
+                          paper_id=record.paper.id) from exc
+    click.echo(f"{paper_id}: {'edit saved' if changed else 'no changes'}", err=True)
+    return changed
+
+
+class _EndOfInput(Exception):
+    """Standard input ended in the middle of a review: stop as if the editor typed q."""
+
+
+def _ask(text: str, **options: Any) -> Any:
+    """click.prompt, telling an ended input (stop) from Ctrl-C (interrupted, exit 130)."""
+    try:
+        return click.prompt(text, **options)
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__context__, EOFError):
+            raise _EndOfInput from None
+        raise
 
 
 @click.command()
 @config_option
 @click.pass_context
 def review(ctx: click.Context) -> None:
-    """Walk the drafts waiting for review: approve, edit, reject, skip or quit."""
-    with _store(ctx) as store:
-        pending = list_drafts(store, "drafted")
-        if not pending:
+    """Walk the drafts waiting for review: approve, edit, reject, skip or quit.
+
+    Every decision is stored at once; Ctrl-C (exit 130) or the end of the input stops the
+    walk, keeping the decisions made so far.
+    """
+    from ..review.decisions import approve, describe, get_draft, list_drafts, reject
+
+    with open_store(ctx, writes=True) as store:
+        pending = list_drafts(store, "drafted") if store else []
+        if store is None or not pending:
             click.echo("Nothing to review.", err=True)
             return
         counts = {"approved": 0, "rejected": 0, "edited": 0, "skipped": 0}
-        for number, record in enumerate(pending, start=1):
-            click.echo(f"\n[{number}/{len(pending)}] " + "-" * 60)
-            while True:
-                click.echo(describe(get_draft(store, record.paper.id)), nl=False)
-                action = click.prompt(
-                    "[a]pprove, [e]dit, [r]eject, [s]kip, [q]uit",
-                    type=click.Choice(["a", "e", "r", "s", "q"]), show_choices=False)
-                if action == "e":
-                    counts["edited"] += _edit(store, record.paper.id)
-                    continue
-                break
-            if action == "q":
-                break
-            if action == "a":
-                approve(store, record.paper.id)
-                counts["approved"] += 1
-            elif action == "r":
-                reason = click.prompt("Reason")
-                reject(store, record.paper.id, reason)
-                counts["rejected"] += 1
-            else:
-                counts["skipped"] += 1
+        folder = _edits_folder(ctx)
+        try:
+            for number, record in enumerate(pending, start=1):
+                click.echo(f"\n[{number}/{len(pending)}] " + "-" * 60)
+                while True:
+                    click.echo(describe(get_draft(store, record.paper.id)), nl=False)
+                    action = _ask("[a]pprove, [e]dit, [r]eject, [s]kip, [q]uit",
+                                  type=click.Choice(["a", "e", "r", "s", "q"]),
+                                  show_choices=False)
+                    if action != "e":
+                        break
+                    try:
+                        counts["edited"] += _edit(store, folder, record.paper.id)
+                    except ReviewError as exc:
+                        click.echo(f"Error: {exc}", err=True)
+                if action == "q":
+                    break
+                if action == "a":
+                    approve(store, record.paper.id)
+                    counts["approved"] += 1
+                elif action == "r":
+                    reject(store, record.paper.id, _ask("Reason"))
+                    counts["rejected"] += 1
+                else:
+                    counts["skipped"] += 1
+        except _EndOfInput:
+            click.echo("\n(end of input: stopping)", err=True)
         click.echo(", ".join(f"{n} {what}" for what, n in counts.items()), err=True)
-
-
-@click.command()
-@click.option("--month", metavar="YYYYMM", help="The monthly list to write (default: this "
-              "month).")
-@click.option("--dry-run", is_flag=True, help="Print the changes as a unified diff; write "
-              "nothing.")
-@config_option
-@click.pass_context
-def publish(ctx: click.Context, month: str | None, dry_run: bool) -> None:
-    """Append approved entries to output/PaperList_YYYYMM.md and update output/README.md.
-
-    Hand-written content is kept byte for byte; an entry already in the list (by arXiv link,
-    or by title for hand-written entries) is never added twice.
-    """
-    from ..jobs.publishing import apply_approved, output_dir, plan_approved
-    from ..jobs.runlock import lock_path, run_lock
-    from ..publish.writer import month_name, plan_diff
-
-    month = month or datetime.now(UTC).strftime("%Y%m")
-    month_name(month)  # refuses a malformed month before anything is read
-    config = load(ctx)
-    with run_lock(lock_path(output_dir(config)), "publish"), _store(ctx) as store:
-        plan = plan_approved(config, store, month)
-        if dry_run:
-            click.echo(plan_diff(plan), nl=False)
-            click.echo(f"Would add {len(plan.added)} entries to PaperList_{month}.md "
-                       f"({len(plan.already_present)} already there).", err=True)
-            return
-        apply_approved(config, store, plan)
-    for paper_id in plan.added:
-        click.echo(paper_id)
-    click.echo(f"Published {len(plan.added)} entries to PaperList_{month}.md"
-               + (f"; {len(plan.already_present)} were already there" if plan.already_present
-                  else "") + ".", err=True)
-
-
-@click.command()
-@config_option
-@click.pass_context
-def status(ctx: click.Context) -> None:
-    """Papers by status, what the weekly runs covered, the last runs with their warnings,
-    and failures with their reasons."""
-    with _store(ctx) as store:
-        counts = store.counts()
-        runs = store.runs(limit=3)
-        warnings = {run["id"]: store.run_warnings(run["id"]) for run in runs}
-        covered = store.coverage_end()
-        failed = store.papers("failed")
-        config = load(ctx)
-        limit = config.weekly.max_attempts
-    click.echo("Papers: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n) if any(
-        counts.values()) else "Papers: none yet")
-    if runs:
-        click.echo("Runs:")
-        for run in runs:
-            window = f" {run['window_start']}..{run['window_end']}" if run["window_start"] else ""
-            click.echo(f"  #{run['id']} {run['command']}{window}: {run['status']}, started "
-                       f"{run['started_at']}, {run['drafted']} drafted, {run['failed']} failed, "
-                       f"{run['model_calls']} model calls, {run['downloads']} downloads")
-            for warning in warnings[run["id"]]:
-                click.echo(f"    warning ({warning['source']}): {warning['message']}")
-    if covered:
-        click.echo(f"Coverage: weekly runs have covered submissions up to {covered}; the next "
-                   f"one starts {config.weekly.overlap_days} days before that.")
-    if failed:
-        click.echo("Failures:")
-        for record in failed:
-            retry = "will retry" if record.attempts < limit else "gave up"
-            click.echo(f"  {record.id} ({record.error_stage}, {record.attempts} of {limit} "
-                       f"attempts, {retry}): {record.error}")
-
-
-def register(group: click.Group) -> None:
-    for command in (drafts, review, publish, status):
-        group.add_command(command)

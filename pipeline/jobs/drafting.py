@@ -6,6 +6,7 @@ state database (reused while the paper version, model and prompt version are unc
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -20,11 +21,20 @@ from ..draft.chat import OPENAI_BASE_URL, ChatModel
 from ..draft.entry import render_entry
 from ..draft.evidence import MARKER_SHARE, Citations
 from ..draft.summarize import SummaryRequest, prompt_version, section_choices, summarize
-from ..errors import ConfigError, ModelNotConfiguredError, PipelineError, ReviewError
+from ..errors import (
+    ConfigError,
+    ExtractError,
+    ModelNotConfiguredError,
+    PipelineError,
+    ReviewError,
+    UsageError,
+    describe_os_error,
+)
 from ..find.arxiv import ArxivSource
+from ..ids import is_pdf_id, pdf_id
 from ..local.files import LOCAL_EXTRA, runtime_available
 from ..local.server import local_server, local_settings, wants_local
-from ..models import ArxivId, Draft, DraftRecord, Extract, Section
+from ..models import ArxivId, Draft, DraftRecord, Extract, Paper, Section
 from ..read.extract import build_model_input, extract_pdf
 from ..read.model_input import number_sentences
 from ..store import UNFINISHED, Store
@@ -40,6 +50,21 @@ def endpoint_key(base_url: str, model_name: str) -> str:
     return f"{base_url}#{model_name}"
 
 
+def missing_key(settings: ModelSettings, environ: dict[str, str] | None = None) -> str | None:
+    """Why the configured key cannot be used, or None: a key variable that config.yaml names
+    (anything but the default OPENAI_API_KEY) and that is not set. The user meant a key; a
+    silent switch to the built-in CPU model would be a surprise of hours, so it is an error."""
+    env = dict(os.environ) if environ is None else environ
+    name = settings.api_key_env
+    default = ModelSettings.model_fields["api_key_env"].default
+    if settings.provider == "local" or name == default or env.get(name):
+        return None
+    hint = f" ({default} is set: did you mean it?)" if env.get(default) else ""
+    local = (", or remove model.api_key_env to use the built-in local model"
+             if settings.provider == "auto" and not settings.base_url else "")
+    return f"model.api_key_env names ${name}, which is not set{hint}: export it{local}"
+
+
 @contextmanager
 def open_model(config: Config, store: Store | None = None, *,
                install_progress: Callable[[int, int], None] | None = None
@@ -50,6 +75,9 @@ def open_model(config: Config, store: Store | None = None, *,
     for the length of the `with` block (installed first if need be).
     """
     settings = config.model
+    missing = missing_key(settings)
+    if missing:
+        raise ConfigError(missing)
     if wants_local(settings):
         if not runtime_available():
             if settings.provider == "local":
@@ -202,7 +230,9 @@ def summarize_arxiv(
 
 def save(config: Config, store: Store, paper_id: str, version: int, title: str,
          draft: Draft) -> None:
-    entry = render_entry(title, draft.summary, paper_id, root=config.root)
+    """Store a draft with its rendered entry (a local PDF's entry has no arXiv link)."""
+    link = None if is_pdf_id(paper_id) else paper_id
+    entry = render_entry(title, draft.summary, link, root=config.root)
     store.save_draft(paper_id, version, draft, entry, draft.extras.get("checks"))
 
 
@@ -217,9 +247,60 @@ def _stage(exc: PipelineError) -> str:
 
 # -- a local PDF ------------------------------------------------------------------------------
 
-def summarize_pdf(config: Config, model: ChatModel, extract: Extract,
-                  title: str) -> tuple[Draft, str]:
-    """A draft and its entry for a PDF on disk (extracted by the caller, before a model is
-    started for it); nothing is fetched and nothing is stored."""
-    draft = summarize(model, request_for(config, model, title, extract, None))
-    return draft, render_entry(title, draft.summary, None, root=config.root)
+@dataclass(frozen=True)
+class LocalPdf:
+    """A PDF on disk, read: where it is, its paper id (`pdf:` and its SHA-256) and its text."""
+
+    path: Path
+    paper_id: str
+    extract: Extract
+
+
+def read_local_pdf(path: Path) -> LocalPdf:
+    """Check, hash and extract a PDF the user named, before any model is started. Every
+    problem with the file is a UsageError (exit 2): missing, not a regular file (a folder,
+    /dev/null), empty, not a PDF, damaged."""
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    if not path.is_file():
+        raise UsageError(f"{path}: not a regular file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it: {describe_os_error(exc)}") from exc
+    if not data:
+        raise UsageError(f"{path}: the file is empty, not a PDF")
+    try:
+        extract = extract_pdf(path)
+    except ExtractError as exc:
+        raise UsageError(f"{path}: {exc.message}") from exc
+    return LocalPdf(path, pdf_id(hashlib.sha256(data).hexdigest()), extract)
+
+
+def summarize_pdf(config: Config, store: Store, model: ChatModel, pdf: LocalPdf, title: str,
+                  *, force: bool = False) -> Outcome:
+    """Draft a local PDF and store the draft for review under the file's id, like an arXiv
+    paper's but with no arXiv link; the same file with the same title, model and prompts
+    reuses the stored draft unless `force`. Raises ReviewError for an approved or published
+    draft without `force`, SummarizeError when the model fails (nothing is stored then)."""
+    known = store.paper(pdf.paper_id)
+    record = store.draft(pdf.paper_id)
+    if known and known.status in ("approved", "published") and not force:
+        raise ReviewError(f"already {known.status}; pass --force to summarize it again",
+                          paper_id=pdf.paper_id)
+    if (record and not force and record.paper.title == title
+            and is_current(record, 1, model.settings.name, config)):
+        return Outcome(record, cached=True)
+    draft = summarize(model, request_for(config, model, title, pdf.extract, pdf.paper_id))
+    abstract = pdf.extract.section("abstract")
+    paper = Paper(id=pdf.paper_id, version=1, title=title,
+                  abstract=abstract.text if abstract else "")
+    if known is None:
+        store.add_paper(paper, section=None, run_id=None, status="extracted")
+    else:
+        store.refresh_paper(paper)
+    store.set_status(pdf.paper_id, "extracted", pdf_path=str(pdf.path.resolve()))
+    save(config, store, pdf.paper_id, 1, title, draft)
+    saved = store.draft(pdf.paper_id)
+    assert saved is not None
+    return Outcome(saved, cached=False)

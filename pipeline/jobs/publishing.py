@@ -4,10 +4,12 @@ applying it under the run lock. Shared by `paperlist publish` and the review pag
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
 
 from ..config import Config
-from ..errors import PublishError
+from ..errors import PublishError, StoreError
 from ..publish.writer import PublishItem, PublishPlan, apply_plan, month_name, plan_publish
 from ..store import Store
 from .runlock import lock_path, run_lock
@@ -18,12 +20,27 @@ def output_dir(config: Config) -> Path:
     return config.path(config.output.dir)
 
 
-def plan_approved(config: Config, store: Store, month: str) -> PublishPlan:
-    """What publishing every approved draft into PaperList_<month>.md and README.md would
-    change; nothing is written. Raises PublishError for a malformed month."""
+def _day(stamp: str | None) -> date | None:
+    try:
+        return datetime.fromisoformat(stamp).date() if stamp else None
+    except ValueError:
+        return None
+
+
+def approved_items(store: Store) -> list[PublishItem]:
+    """Every approved draft as an item to publish, with the day that picks its month: the
+    paper's submission date (a local PDF's: the day it was drafted)."""
+    return [PublishItem(paper_id=r.paper.id, title=r.paper.title, section=r.summary.section,
+                        entry=r.final_entry, day=_day(r.paper.published) or _day(r.created_at))
+            for r in store.drafts(("approved",))]
+
+
+def plan_approved(config: Config, store: Store, month: str,
+                  items: Sequence[PublishItem] | None = None) -> PublishPlan:
+    """What publishing `items` (default: every approved draft) into PaperList_<month>.md and
+    README.md would change; nothing is written. Raises PublishError for a malformed month."""
     month_name(month)  # refuses a malformed month before anything is read
-    items = [PublishItem(paper_id=r.paper.id, title=r.paper.title, section=r.summary.section,
-                         entry=r.final_entry) for r in store.drafts(("approved",))]
+    items = approved_items(store) if items is None else items
     return plan_publish(output_dir(config), month, items, config.sections)
 
 
@@ -36,10 +53,18 @@ def plan_digest(plan: PublishPlan) -> str:
 
 
 def apply_approved(config: Config, store: Store, plan: PublishPlan) -> None:
-    """Write a plan's files and mark its papers published (the caller holds the run lock)."""
+    """Write a plan's files and mark its papers published (the caller holds the run lock).
+
+    A database that cannot record it after the files were written (a full disk) is a
+    StoreError that says so; publishing again marks them, as nothing is added twice.
+    """
     apply_plan(plan)
-    for paper_id in (*plan.added, *plan.already_present):
-        store.mark_published(paper_id, plan.month)
+    try:
+        for paper_id in (*plan.added, *plan.already_present):
+            store.mark_published(paper_id, plan.month)
+    except StoreError as exc:
+        raise StoreError(f"the entries are in PaperList_{plan.month}.md, but {exc.message}; "
+                         "publish again when that is fixed (nothing is added twice)") from exc
 
 
 def publish_as_shown(config: Config, month: str, shown: str) -> PublishPlan:

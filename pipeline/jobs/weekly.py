@@ -1,15 +1,18 @@
 """The weekly run: find the week's papers per topic, then download, extract and draft them.
 
-Each step's result is committed to the state database as soon as it exists, and the next run
-starts with whatever an earlier run left unfinished, so a killed run loses no finished work.
+Each step's result is committed to the state database as soon as it exists (a draft by the
+model thread that made it), and the next run starts with whatever an earlier run left
+unfinished, so an interrupted or killed run loses no finished work.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_EXCEPTION, Future, wait
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +20,12 @@ from typing import Protocol
 
 from ..config import Config
 from ..draft.chat import ChatModel
-from ..draft.summarize import summarize
+from ..draft.summarize import SummaryRequest, summarize
 from ..errors import ConfigError, PipelineError, StoreError
 from ..find.arxiv import ArxivSource
 from ..find.shortlist import WeekPlan
 from ..find.window import Window
-from ..models import Draft, Extract, PaperRecord
+from ..models import Extract, PaperRecord
 from ..read.extract import extract_many
 from ..store import Store
 from .drafting import load_extract, request_for, save, save_extract
@@ -52,7 +55,7 @@ class NoProgress:
 
 @dataclass
 class RunReport:
-    """What a weekly run did, for the summary the CLI prints."""
+    """What a weekly run did, for the summary the CLI prints; model threads add to it."""
 
     run_id: int
     plan: WeekPlan
@@ -62,26 +65,41 @@ class RunReport:
     model_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+
+INTERRUPTED = "interrupted (Ctrl-C or SIGTERM); finished drafts are kept"
+
+
+def run_error(exc: BaseException) -> tuple[str, str]:
+    """A run's closing status and the reason `status` shows, from what ended it."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted", INTERRUPTED
+    if isinstance(exc, PipelineError):
+        return "failed", str(exc)
+    if isinstance(exc, OSError):
+        return "failed", f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+    return "failed", f"{type(exc).__name__}: {exc}"
+
+
+@contextmanager
+def recorded(store: Store, run_id: int) -> Iterator[None]:
+    """Close the run as failed or interrupted, with the reason, when the block raises (arXiv
+    unreachable while planning, a model that fails its preflight, Ctrl-C); a run the block
+    closed itself stays as it is. A database that cannot record it (a full disk) does not
+    hide the error that ended the run."""
+    try:
+        yield
+    except BaseException as exc:
+        status, error = run_error(exc)
+        with contextlib.suppress(StoreError):
+            store.finish_run(run_id, status, error=error)
+        raise
 
 
 def window_dates(window: Window) -> tuple[str, str]:
     """A window as a run records it."""
     return window.first.isoformat(), window.last.isoformat()
-
-
-@contextmanager
-def recorded(store: Store, run_id: int) -> Iterator[None]:
-    """Close the run as failed (or interrupted), with the reason, when the block raises:
-    arXiv unreachable or an empty window while planning. A database that cannot record it
-    does not hide the error that ended the run."""
-    try:
-        yield
-    except BaseException as exc:
-        interrupted = isinstance(exc, KeyboardInterrupt)
-        error = "interrupted" if interrupted else str(exc) or type(exc).__name__
-        with contextlib.suppress(StoreError):
-            store.finish_run(run_id, "interrupted" if interrupted else "failed", error=error)
-        raise
 
 
 def record_plan(store: Store, plan: WeekPlan, run_id: int | None) -> None:
@@ -108,14 +126,15 @@ def run_week(
     """Record the plan's candidates, then take every unfinished paper as far as a draft.
 
     A pipeline: papers are downloaded and extracted in growing batches while earlier ones are
-    already with the model, so the model is busy almost from the start. `run_id` is a run the
-    caller started before planning (by default one is started here); it is closed here.
+    already with the model, so the model is busy almost from the start. `run_id` is a run
+    the caller started (before planning); by default one is started here. The run is closed
+    with its counts: finished, failed (with the error) or interrupted.
     """
     progress = progress or NoProgress()
     if run_id is None:
         run_id = store.start_run("weekly", window_dates(plan.window))
     report = RunReport(run_id, plan)
-    status = "failed"
+    status, error = "failed", None
     downloads_before = source.downloads
     try:
         record_plan(store, plan, run_id)
@@ -132,15 +151,26 @@ def run_week(
                                                     progress):
                         drafting.submit(record, extract)
                     drafting.collect()
-                drafting.collect(wait=True)
+                drafting.collect(wait_all=True)
         status = "finished"
+    except BaseException as exc:
+        status, error = run_error(exc)
+        raise
     finally:
         progress.done()
         report.downloads = source.downloads - downloads_before
-        store.finish_run(run_id, status, found=len(plan.selected), drafted=len(report.drafted),
-                         failed=len(report.failed), downloads=report.downloads,
-                         model_calls=report.model_calls, prompt_tokens=report.prompt_tokens,
-                         completion_tokens=report.completion_tokens)
+        with report.lock:
+            counts = {"found": len(plan.selected), "drafted": len(report.drafted),
+                      "failed": len(report.failed), "downloads": report.downloads,
+                      "model_calls": report.model_calls, "prompt_tokens": report.prompt_tokens,
+                      "completion_tokens": report.completion_tokens}
+        try:
+            store.finish_run(run_id, status, error=error, **counts)
+        except StoreError:
+            if status == "finished":
+                raise
+            # the error that ended the run is what the user must see, not this one
+            log.warning("run %d: could not record its end", run_id)
     return report
 
 
@@ -158,60 +188,108 @@ def _fail(store: Store, report: RunReport, progress: Progress, paper_id: str, st
           exc: PipelineError) -> None:
     log.warning("%s: %s failed: %s", paper_id, stage, exc.message)
     store.mark_failed(paper_id, stage, exc.message, report.run_id)
-    report.failed.append((paper_id, stage, exc.message))
+    with report.lock:
+        report.failed.append((paper_id, stage, exc.message))
     progress.advance(paper_id)
 
 
+_Task = tuple[PaperRecord, SummaryRequest, "Future[None]"]
+
+
 class _Drafting:
-    """Model calls in a bounded thread pool; results are stored by the thread that owns the
-    database, whenever it comes by to collect them."""
+    """Model calls on `model.concurrency` daemon threads. Each thread stores its drafts and
+    failures through a database connection of its own the moment they exist, whatever the
+    main thread is doing (a download may block it for minutes).
+
+    Leaving the block early (Ctrl-C, SIGTERM, an error) cancels the papers not yet started
+    and abandons the calls in flight, without waiting for a paper's remaining passes: a draft
+    that is finished is in the database already, or is being saved and is waited for. An
+    abandoned paper is not marked failed; the next run takes it up again.
+    """
 
     def __init__(self, config: Config, store: Store, model: ChatModel, report: RunReport,
                  progress: Progress) -> None:
         self.config, self.store, self.model = config, store, model
         self.report, self.progress = report, progress
-        self.pool = ThreadPoolExecutor(max_workers=model.settings.concurrency,
-                                       thread_name_prefix="model")
-        self.futures: dict[Future[Draft], PaperRecord] = {}
+        self.tasks: queue.SimpleQueue[_Task | None] = queue.SimpleQueue()
+        self.futures: list[Future[None]] = []
+        self.stopping = threading.Event()
+        self.saving = threading.Lock()  # held while a finished draft is written
         self.calls_before = model.calls
+        self.threads = [threading.Thread(target=self._work, name=f"model-{n}", daemon=True)
+                        for n in range(model.settings.concurrency)]
+        for thread in self.threads:
+            thread.start()
 
     def __enter__(self) -> _Drafting:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
         for future in self.futures:
-            future.cancel()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+            future.cancel()  # those not started yet; calls in flight are abandoned
+        for _ in self.threads:
+            self.tasks.put(None)
+        # a draft being written right now is finished work: let it reach the database
+        if self.saving.acquire(timeout=60):
+            self.saving.release()
         self.report.model_calls = self.model.calls - self.calls_before
 
     def submit(self, record: PaperRecord, extract: Extract) -> None:
         request = request_for(self.config, self.model, record.title, extract, record.id,
                               record.section)
-        self.futures[self.pool.submit(summarize, self.model, request)] = record
+        future: Future[None] = Future()
+        self.futures.append(future)
+        self.tasks.put((record, request, future))
 
-    def collect(self, wait: bool = False) -> None:
-        """Store every finished draft; with wait, until none is left."""
-        while self.futures:
-            done = [f for f in self.futures if f.done()]
-            if not done:
-                if not wait:
-                    return
-                done = [next(as_completed(self.futures))]
-            for future in done:
-                self._store(self.futures.pop(future), future)
+    def collect(self, wait_all: bool = False) -> None:
+        """Raise the error that stops the run (a refused API key, a database that cannot be
+        written) if a model thread met one; with wait_all, first wait for every paper."""
+        if wait_all and self.futures:
+            wait(self.futures, return_when=FIRST_EXCEPTION)
+        for future in [f for f in self.futures if f.done()]:
+            self.futures.remove(future)
+            if not future.cancelled() and future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
 
-    def _store(self, record: PaperRecord, future: Future[Draft]) -> None:
+    def _work(self) -> None:
+        store: Store | None = None
         try:
-            result = future.result()
+            while not self.stopping.is_set():
+                task = self.tasks.get()
+                if task is None:
+                    return
+                record, request, future = task
+                if not future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    store = store or self.store.reopen()
+                    self._draft(store, record, request)
+                except BaseException as exc:  # handed to the main thread, which stops the run
+                    future.set_exception(exc)
+                else:
+                    future.set_result(None)
+        finally:
+            if store is not None:
+                store.close()
+
+    def _draft(self, store: Store, record: PaperRecord, request: SummaryRequest) -> None:
+        try:
+            draft = summarize(self.model, request)
         except ConfigError:
             raise
         except PipelineError as exc:
-            _fail(self.store, self.report, self.progress, record.id, "summarize", exc)
+            if self.stopping.is_set():  # the call was abandoned under it: not the paper's fault
+                log.info("%s: abandoned at shutdown (%s)", record.id, exc.message)
+                return
+            _fail(store, self.report, self.progress, record.id, "summarize", exc)
             return
-        save(self.config, self.store, record.id, record.version, record.title, result)
-        self.report.drafted.append(record.id)
-        self.report.prompt_tokens += result.usage.prompt_tokens
-        self.report.completion_tokens += result.usage.completion_tokens
+        with self.saving:
+            save(self.config, store, record.id, record.version, record.title, draft)
+        with self.report.lock:
+            self.report.drafted.append(record.id)
+            self.report.prompt_tokens += draft.usage.prompt_tokens
+            self.report.completion_tokens += draft.usage.completion_tokens
         self.progress.advance(record.id)
 
 

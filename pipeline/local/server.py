@@ -32,7 +32,7 @@ from types import TracebackType
 from typing import Any, BinaryIO
 
 from ..config import ModelSettings
-from ..errors import LocalModelError
+from ..errors import ConfigError, LocalModelError
 from .files import (
     DEFAULT_MODEL,
     GGUF_MAGIC,
@@ -66,11 +66,18 @@ _TAIL_LINES = 6
 
 
 def wants_local(settings: ModelSettings, environ: Mapping[str, str] | None = None) -> bool:
-    """`provider: local`, or `auto` with neither a base_url nor an API key to use."""
+    """`provider: local`, or `auto` with neither a base_url nor an API key to use.
+
+    Only the default key variable counts as "no key": a variable the config names itself is
+    a key the user means to use, so its absence is an error (see jobs.drafting.open_model),
+    never a silent switch to the CPU model.
+    """
     if settings.provider != "auto":
         return settings.provider == "local"
     env = os.environ if environ is None else environ
-    return settings.base_url is None and not env.get(settings.api_key_env)
+    default_env = ModelSettings.model_fields["api_key_env"].default
+    return (settings.base_url is None and not env.get(settings.api_key_env)
+            and settings.api_key_env == default_env)
 
 
 def local_settings(settings: ModelSettings) -> ModelSettings:
@@ -125,7 +132,17 @@ def local_server(
     progress: Progress | None = None,
     ready_timeout: float = 180.0,
 ) -> LocalServer:
-    """A (not yet started) server for the configured model; installs the default one if needed."""
+    """A (not yet started) server for the configured model; installs the default one if needed.
+
+    Raises ConfigError when model.path names no file, LocalModelError when the runtime or the
+    default model's slices are missing.
+    """
+    if settings.path is not None:
+        path = local_model_path(settings, root)
+        if not path.is_file():
+            what = "is not a regular file" if path.exists() else "does not exist"
+            raise ConfigError(f"model.path {path} {what}: point it at a GGUF file, or remove "
+                              "it to use the built-in model")
     if not runtime_available():
         raise LocalModelError(f"the local model needs the {RUNTIME_MODULE} runtime: "
                               f"run {LOCAL_EXTRA}")

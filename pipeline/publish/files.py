@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
 
-from ..errors import PublishError
+from ..errors import PublishError, output_error
+
+log = logging.getLogger(__name__)
+
+# `.README.md.1a2b3c4d.tmp`: what atomic_write_text writes before the rename
+_TEMP = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}\.tmp$")
+
+
+def _temp_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write `text` exactly (UTF-8, no newline translation) via a temporary file in the same
     directory, fsync and os.replace: a crash leaves either the old file or the new one."""
     target = path.resolve() if path.is_symlink() else path
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    tmp = _temp_path(target)
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
@@ -33,8 +44,32 @@ def atomic_write_text(path: Path, text: str) -> None:
             tmp.unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise PublishError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise output_error(exc, path) from exc
     _fsync_dir(target.parent)
+
+
+def remove_stale_temps(folder: Path, names: re.Pattern[str]) -> list[Path]:
+    """Delete the temporary files a killed writer left in `folder` for the files whose names
+    match `names`; returns them. Only safe while no other writer runs (publish holds the run
+    lock). A temporary file that cannot be removed is logged and left."""
+    removed = []
+    try:
+        candidates = list(folder.iterdir())
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise output_error(exc, folder, "read") from exc
+    for path in candidates:
+        match = _TEMP.match(path.name)
+        if match and names.fullmatch(match["name"]) and path.is_file():
+            try:
+                path.unlink()
+            except OSError as exc:
+                log.warning("cannot remove the stale temporary file %s: %s", path, exc.strerror)
+                continue
+            log.info("removed %s, left by an interrupted publish", path)
+            removed.append(path)
+    return removed
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -58,7 +93,7 @@ def read_text(path: Path) -> str | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise PublishError(f"cannot read {path}: {exc.strerror}") from exc
+        raise output_error(exc, path, "read") from exc
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

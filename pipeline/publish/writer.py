@@ -13,9 +13,10 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
-from ..errors import PublishError
+from ..errors import PublishError, output_error
 from .digest import (
     MONTH_NAMES,
     Document,
@@ -50,14 +51,38 @@ README_BLOCK_LEVEL = 1
 _MONTH = re.compile(r"[0-9]{4}(?:0[1-9]|1[0-2])")
 
 
+# The files publish writes, for clearing what a killed publish left (publish.files)
+TARGET_NAMES = re.compile(r"README\.md|PaperList_[0-9]{6}\.md")
+
+
 @dataclass(frozen=True)
 class PublishItem:
-    """An approved entry to publish; `entry` is monthly-level markdown (#### title), LF endings."""
+    """An approved entry to publish; `entry` is monthly-level markdown (#### title), LF endings.
+    `day` is when the paper was submitted (or drafted, for a local PDF): it picks the month."""
 
     paper_id: str
     title: str
     section: str
     entry: str
+    day: date | None = None
+
+
+def week_month(day: date) -> str:
+    """YYYYMM of the month a day's week belongs to: the month of the week's Thursday, the rule
+    ISO 8601 uses to put a week in a year (2024-W18, Apr 29 - May 5, is May's)."""
+    return (day + timedelta(days=3 - day.weekday())).strftime("%Y%m")
+
+
+def by_month(items: Sequence[PublishItem], month: str | None = None,
+             today: date | None = None) -> list[tuple[str, list[PublishItem]]]:
+    """Items grouped by the monthly list they go to, oldest month first: `month` for all of
+    them when given, else the month of each paper's week (this week's for an item with no
+    day)."""
+    groups: dict[str, list[PublishItem]] = {}
+    for item in items:
+        key = month or week_month(item.day or today or date.today())
+        groups.setdefault(key, []).append(item)
+    return sorted(groups.items())
 
 
 @dataclass(frozen=True)
@@ -141,7 +166,7 @@ def apply_plan(plan: PublishPlan) -> None:
         try:
             change.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise PublishError(f"cannot create {change.path.parent}: {exc.strerror}") from exc
+            raise output_error(exc, change.path.parent, "create") from exc
         atomic_write_text(change.path, change.after)
         log.info("wrote %s", change.path)
 

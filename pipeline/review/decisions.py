@@ -8,22 +8,22 @@ from __future__ import annotations
 
 import re
 import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
 
 from ..errors import ReviewError
-from ..models import ArxivId, DraftRecord
+from ..ids import paper_key
+from ..models import DraftRecord
 from ..store import Store
 
-LIST_FILTERS = ("drafted", "approved", "rejected", "published", "all")
-_ALL = ("drafted", "approved", "rejected", "published")
-
-
-def paper_key(text: str) -> str:
-    """Editors may paste any id form; drafts are kept under the id without its version."""
-    return ArxivId.parse(text).base
+REVIEW_STATUSES = ("drafted", "approved", "rejected", "published")
 
 
 def list_drafts(store: Store, status: str = "drafted") -> list[DraftRecord]:
-    return store.drafts(_ALL if status == "all" else (status,))
+    """The drafts with one of REVIEW_STATUSES, or with any of them ("all")."""
+    if status != "all" and status not in REVIEW_STATUSES:
+        raise ReviewError(f"no such draft status {status!r}")
+    return store.drafts(REVIEW_STATUSES if status == "all" else (status,))
 
 
 def get_draft(store: Store, paper_id: str) -> DraftRecord:
@@ -55,12 +55,20 @@ def reject(store: Store, paper_id: str, reason: str) -> None:
     store.review(record.paper.id, "rejected", reason=reason.strip())
 
 
-def save_edit(store: Store, paper_id: str, text: str) -> bool:
-    """Keep an editor's version of the entry; False when nothing changed."""
+def editable(store: Store, paper_id: str) -> DraftRecord:
+    """The draft to edit; ReviewError when it cannot be edited, checked before an editor is
+    opened so that nobody edits for nothing."""
     record = get_draft(store, paper_id)
     if record.paper.status == "published":
         raise ReviewError("already published; edit the monthly list itself",
                           paper_id=record.paper.id)
+    return record
+
+
+def save_edit(store: Store, paper_id: str, text: str) -> bool:
+    """Keep an editor's version of the entry; False when nothing changed. ReviewError when the
+    draft cannot be edited or the text is not an entry."""
+    record = editable(store, paper_id)
     cleaned = text.replace("\r\n", "\n").strip("\n") + "\n"
     if not re.match(r"#{1,6} \S", cleaned):
         raise ReviewError("an entry must start with its title heading (#### Title)",
@@ -71,12 +79,24 @@ def save_edit(store: Store, paper_id: str, text: str) -> bool:
     return True
 
 
+def keep_rejected_edit(folder: Path, paper_id: str, text: str) -> Path:
+    """Save an edit that was refused as `folder/<id>-<UTC time>.md`, so no typing is lost;
+    returns the file's path. Raises OSError when the folder cannot be written."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{re.sub(r'[^0-9A-Za-z.-]+', '_', paper_id)}-{stamp}.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def describe(record: DraftRecord, width: int = 96) -> str:
     """A draft as an editor reads it before deciding: what the paper is, then the entry."""
     paper = record.paper
     lines = [
         f"{paper.title}",
-        f"{paper.abs_url}  (v{paper.version}, {paper.status}, section {record.summary.section})",
+        f"{paper.url or paper.pdf_path or paper.id}  "
+        f"({f'v{paper.version}' if paper.url else 'local PDF ' + paper.id}, {paper.status}, "
+        f"section {record.summary.section})",
     ]
     if paper.abstract:
         lines += ["", "Abstract:", textwrap.fill(paper.abstract, width, initial_indent="  ",

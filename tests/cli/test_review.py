@@ -123,8 +123,12 @@ def test_an_edit_without_the_title_heading_is_refused(run: Run, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EDITOR", _editor(tmp_path, "p.write_text('just some text')"))
     result = run("drafts", "edit", "2404.00001")
+    kept = list((tmp_path / "output" / "edits").glob("2404.00001-*.md"))
+    assert len(kept) == 1 and kept[0].read_text() == "just some text"
     assert (result.exit_code, result.stderr) == (
-        2, "Error: 2404.00001: an entry must start with its title heading (#### Title)\n")
+        2, "Error: 2404.00001: an entry must start with its title heading (#### Title); your "
+        f"edit is kept in {kept[0]}\n")
+    assert "Entry:\n#### Alpha" in run("drafts", "show", "2404.00001").stdout  # not saved
 
 
 def test_an_unchanged_edit_saves_nothing(run: Run, tmp_path: Path,

