@@ -49,8 +49,8 @@ class PaperlistGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return self._invoke(ctx)
-        finally:
-            teardown_logging()
+        finally:  # a log file that could not be written is worth a word, unless an error was
+            teardown_logging(warn=not ctx.meta.get("paperlist.failed"))
 
     def _invoke(self, ctx: click.Context) -> Any:
         try:
@@ -60,6 +60,7 @@ class PaperlistGroup(click.Group):
         except PipelineError as exc:
             _fail(ctx, str(exc), exc.exit_code)
         except (KeyboardInterrupt, click.exceptions.Abort):
+            ctx.meta["paperlist.failed"] = True
             if _handlers():
                 log.warning("%s: interrupted", _command(ctx), extra={"to_terminal": False})
             click.echo("Interrupted.", err=True)
@@ -68,6 +69,7 @@ class PaperlistGroup(click.Group):
             error = output_error(exc)
             _fail(ctx, str(error), error.exit_code)
         except Exception as exc:  # a bug: one line here, the traceback in the log file
+            ctx.meta["paperlist.failed"] = True
             where = _log_file()
             if _handlers():
                 log.error("%s: internal error", _command(ctx), exc_info=exc,
@@ -83,6 +85,7 @@ class PaperlistGroup(click.Group):
 
 
 def _fail(ctx: click.Context, message: str, code: int) -> None:
+    ctx.meta["paperlist.failed"] = True
     if _handlers():  # else logging's last resort would print the error a second time
         log.error("%s: %s (exit %d)", _command(ctx), message, code,
                   extra={"to_terminal": False})
@@ -145,28 +148,26 @@ def load(ctx: click.Context, *, writes: bool = True) -> Config:
 
 class LogFile(logging.FileHandler):
     """output/paperlist.log, opened at the first record. When it cannot be written (a full
-    disk, a read-only folder) one warning line says so and logging to it stops, instead of a
-    `--- Logging error ---` block for every record."""
+    disk, a read-only folder) logging to it stops quietly, instead of a `--- Logging error ---`
+    block for every record; `teardown_logging` says so in one line when the command itself
+    succeeded (when it failed, its one `Error:` line says what is wrong)."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path, encoding="utf-8", delay=True)
         self.path = path
-        self.broken = False
+        self.broken: str | None = None  # why it cannot be written
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not self.broken:
+        if self.broken is None:
             super().emit(record)
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
-        if self.broken:
+        if self.broken is not None:
             return
-        self.broken = True
         exc = sys.exc_info()[1]
-        reason = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+        self.broken = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
         try:
-            sys.stderr.write(f"Warning: cannot write the log file {self.path}: {reason}; "
-                             "logging to it stops.\n")
-            self.close()
+            self.close()  # drops the stream even when its last flush fails again
         except (OSError, ValueError):
             pass
 
@@ -185,17 +186,24 @@ def _handlers() -> list[logging.Handler]:
 
 def _log_file() -> Path | None:
     for handler in _handlers():
-        if isinstance(handler, LogFile) and not handler.broken:
+        if isinstance(handler, LogFile) and handler.broken is None:
             return handler.path
     return None
 
 
-def teardown_logging() -> None:
-    """Close the handlers `setup_logging` added (at the end of each command)."""
+def teardown_logging(*, warn: bool = True) -> None:
+    """Close the handlers `setup_logging` added (at the end of each command); with `warn`,
+    say so when the log file could not be written."""
     root = logging.getLogger()
     for handler in _handlers():
         root.removeHandler(handler)
-        handler.close()
+        try:
+            handler.close()
+        except (OSError, ValueError):
+            pass
+        if warn and isinstance(handler, LogFile) and handler.broken:
+            click.echo(f"Warning: could not write the log file {handler.path}: "
+                       f"{handler.broken}.", err=True)
 
 
 def setup_logging(config: Config, verbose: int, *, writes: bool = True) -> None:

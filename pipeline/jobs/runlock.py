@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import logging
 import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
-from ..errors import LockedError
+from ..errors import LockedError, describe_os_error, output_error
 from ..store import process_alive
+
+log = logging.getLogger(__name__)
 
 _HOLDER = re.compile(r"^pid (\d+), ")
 _held_here: set[Path] = set()  # locks this process holds (a thread of the review page, say)
@@ -24,9 +29,16 @@ def lock_path(output_dir: Path) -> Path:
 
 @contextmanager
 def run_lock(path: Path, what: str) -> Iterator[None]:
-    """One run at a time per output folder; the OS drops the lock when a process dies."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+")
+    """One run at a time per output folder; the OS drops the lock when a process dies.
+
+    Raises LockedError (naming the holder) when another process holds it, OutputError when
+    the file cannot be created (a read-only folder, a file where the folder should be).
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as exc:
+        raise output_error(exc) from exc  # names the folder or the file, as it failed
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -35,21 +47,28 @@ def run_lock(path: Path, what: str) -> Iterator[None]:
             holder = handle.read().strip() or "another process"
             raise LockedError(f"another paperlist run is in progress ({holder}); "
                               f"not starting {what}") from None
-        handle.seek(0)
-        handle.truncate()
         since = datetime.now(UTC).isoformat(timespec="seconds")
-        handle.write(f"pid {os.getpid()}, {what}, since {since}")
-        handle.flush()
+        _name_holder(handle, path, f"pid {os.getpid()}, {what}, since {since}")
         _held_here.add(path.resolve())
         try:
             yield
         finally:
             _held_here.discard(path.resolve())
-            handle.seek(0)
-            handle.truncate()  # released: the file names no holder any more
-            handle.flush()
+            _name_holder(handle, path, "")  # released: the file names no holder any more
     finally:
-        handle.close()
+        with contextlib.suppress(OSError):  # a full disk fails the flush of the holder again
+            handle.close()
+
+
+def _name_holder(handle: TextIO, path: Path, text: str) -> None:
+    """Write who holds the lock; best effort, as the flock is the lock (a full disk)."""
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(text)
+        handle.flush()
+    except OSError as exc:
+        log.info("cannot write the lock's holder into %s: %s", path, describe_os_error(exc))
 
 
 def lock_holder(path: Path) -> str | None:

@@ -26,7 +26,8 @@ _MONTH_TEXT = re.compile(r"^[0-9]{4}(?:0[1-9]|1[0-2])$")
 _ID = r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[a-z]{2})?/\d{7})"
 _ID_REFS = re.compile(
     rf"arxiv\.org/(?:abs|pdf)/(?P<link>{_ID})(?:v\d+)?(?!\d)"
-    rf"|<!--\s*arxiv:\s*(?P<comment>{_ID})(?:v\d+)?\s*-->",
+    rf"|<!--\s*arxiv:\s*(?P<comment>{_ID})(?:v\d+)?\s*-->"
+    r"|<!--\s*(?P<pdf>pdf:[0-9a-f]{12})\s*-->",  # a local PDF's entry (ids.pdf_id)
     re.IGNORECASE,
 )
 _VERSION = re.compile(r"v\d+$")
@@ -188,8 +189,9 @@ def base_id(paper_id: str) -> str:
 
 
 def ids_in(text: str) -> set[str]:
-    """arXiv ids the text links to (abs or pdf, any version) or names in `<!-- arxiv:ID -->`."""
-    return {(m["link"] or m["comment"]).lower() for m in _ID_REFS.finditer(text)}
+    """arXiv ids the text links to (abs or pdf, any version) or names in `<!-- arxiv:ID -->`,
+    and local PDFs' ids in `<!-- pdf:HASH -->`."""
+    return {(m["link"] or m["comment"] or m["pdf"]).lower() for m in _ID_REFS.finditer(text)}
 
 
 def title_key(title: str) -> str:

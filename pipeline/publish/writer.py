@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from ..errors import PublishError, output_error
@@ -65,24 +65,6 @@ class PublishItem:
     section: str
     entry: str
     day: date | None = None
-
-
-def week_month(day: date) -> str:
-    """YYYYMM of the month a day's week belongs to: the month of the week's Thursday, the rule
-    ISO 8601 uses to put a week in a year (2024-W18, Apr 29 - May 5, is May's)."""
-    return (day + timedelta(days=3 - day.weekday())).strftime("%Y%m")
-
-
-def by_month(items: Sequence[PublishItem], month: str | None = None,
-             today: date | None = None) -> list[tuple[str, list[PublishItem]]]:
-    """Items grouped by the monthly list they go to, oldest month first: `month` for all of
-    them when given, else the month of each paper's week (this week's for an item with no
-    day)."""
-    groups: dict[str, list[PublishItem]] = {}
-    for item in items:
-        key = month or week_month(item.day or today or date.today())
-        groups.setdefault(key, []).append(item)
-    return sorted(groups.items())
 
 
 @dataclass(frozen=True)
@@ -212,7 +194,8 @@ def _prepare(item: PublishItem, section_order: Sequence[str]) -> _Entry:
         raise PublishError(f"the entry has a second heading on line {nested[0].index + 1}",
                            paper_id=item.paper_id)
     if key not in ids_in(text):
-        lines.insert(1, f"<!-- arxiv:{key} -->")
+        marker = key if key.startswith("pdf:") else f"arxiv:{key}"  # a local PDF: pdf:HASH
+        lines.insert(1, f"<!-- {marker} -->")
     section = next((name for name in section_order
                     if section_key(name) == section_key(item.section)), item.section.strip())
     if not section:

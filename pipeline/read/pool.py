@@ -2,7 +2,10 @@
 
 One document per worker at a time, each with a deadline: a worker that overruns it is
 terminated and replaced, and a worker that dies takes only its own document with it. The
-pool is given the function that extracts one PDF, so it does not import the extract stage.
+deadline runs from the moment the worker reports that it started the document, not from
+when it was sent, so a slow start (a spawned process importing pypdf on a busy machine) is
+not counted against the document. The pool is given the function that extracts one PDF, so
+it does not import the extract stage.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from ..models import Extract
 log = logging.getLogger(__name__)
 
 ExtractOne = Callable[[Path, str], Extract]
+# How long a fresh worker may take to start its first document (spawn, imports) before it
+# counts as hung; generous, as a loaded machine is slow at it and a real hang is rare.
+START_GRACE = 120.0
 
 
 def one_line(exc: BaseException) -> str:
@@ -48,6 +54,10 @@ def _worker_main(conn: Connection, extract_one: ExtractOne) -> None:
             return
         index, path, source = task
         try:
+            conn.send(("started", index))  # the document's deadline runs from here
+        except (OSError, ValueError):
+            return
+        try:
             reply: tuple[Any, ...] = ("ok", index, extract_one(path, source))
         except ExtractError as exc:
             reply = ("error", index, exc.message, exc.paper_id)
@@ -66,6 +76,7 @@ class _Worker:
     conn: Connection
     index: int = -1
     deadline: float = math.inf
+    started: bool = False  # the worker reported that it began its current document
 
     @classmethod
     def start(cls, ctx: Any, extract_one: ExtractOne) -> _Worker:
@@ -134,7 +145,8 @@ def run_pool(
             while pending and idle:
                 worker = idle.pop()
                 worker.index = pending.popleft()
-                worker.deadline = time.monotonic() + timeout
+                worker.deadline = time.monotonic() + timeout + START_GRACE
+                worker.started = False
                 try:
                     worker.conn.send((worker.index, paths[worker.index], names[worker.index]))
                 except OSError:
@@ -153,6 +165,10 @@ def run_pool(
                     worker.process.join(timeout=1)
                     fail(worker, f"extraction worker died (exit code {worker.process.exitcode})")
                     continue
+                if reply[0] == "started":
+                    worker.deadline = time.monotonic() + timeout
+                    worker.started = True
+                    continue
                 del busy[conn]
                 results[worker.index] = _from_reply(reply)
                 idle.append(worker)
@@ -160,7 +176,9 @@ def run_pool(
             for worker in [w for w in busy.values() if w.deadline <= now]:
                 log.debug("%s: timed out after %gs, terminating its worker",
                           names[worker.index], timeout)
-                fail(worker, f"extraction timed out after {timeout:g} s")
+                fail(worker, f"extraction timed out after {timeout:g} s" if worker.started
+                     else f"the extraction worker did not start within "
+                          f"{timeout + START_GRACE:g} s")
     finally:
         for worker in pool:
             worker.stop(force=worker.conn in busy)
