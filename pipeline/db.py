@@ -3,6 +3,8 @@ errors are one line naming the file and what to do (a full disk, a read-only fol
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -115,8 +117,22 @@ def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
     """A sqlite3 error as one line naming the database and what to do about it."""
     text = str(exc)
     hint = next((h for key, h in _SQLITE_HINTS if key in text), text)
+    if "disk I/O error" in text:  # SQLite's word for a failed write, a full disk among others
+        hint = _SQLITE_HINTS[0][1] if _nearly_full(path.parent) else (
+            "a read or write failed: check the disk")
+    elif ("unable to open" in text or "readonly" in text) and path.parent.is_dir() \
+            and not os.access(path.parent, os.W_OK):
+        hint = "its folder is read-only: make it writable, or point output.dir elsewhere"
     return StoreError(f"the state database {path}: {hint}" + (f" ({text})" if hint != text
                                                                else ""))
+
+
+def _nearly_full(folder: Path) -> bool:
+    """Less than a megabyte free where the database lives (or the question cannot be asked)."""
+    try:
+        return shutil.disk_usage(folder).free < 2**20
+    except OSError:
+        return False
 
 
 class _Connection(sqlite3.Connection):
@@ -141,17 +157,29 @@ class _Connection(sqlite3.Connection):
 def connect(path: Path, *, readonly: bool = False) -> _Connection:
     """A connection in autocommit mode (transactions are explicit) with rows by name;
     `readonly` opens an existing file without the right to change it. Raises StoreError."""
+    if readonly:
+        db = _open(f"{path.resolve().as_uri()}?mode=ro", path, uri=True)
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master")
+        except StoreError:
+            db.close()
+            wal = path.with_name(path.name + "-wal")
+            if wal.exists() or os.access(path.parent, os.W_OK):
+                raise
+            # A folder nobody can write (a read-only mount) holds a database whose WAL index
+            # cannot be created; with no WAL file left, nothing can change it under us.
+            db = _open(f"{path.resolve().as_uri()}?mode=ro&immutable=1", path, uri=True)
+        return db
+    return _open(str(path), path, uri=False)
+
+
+def _open(target: str, path: Path, *, uri: bool) -> _Connection:
     try:
-        if readonly:
-            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30,
-                                 isolation_level=None, factory=_Connection)
-        else:
-            db = sqlite3.connect(path, timeout=30, isolation_level=None, factory=_Connection)
+        db = sqlite3.connect(target, uri=uri, timeout=30,
+                             isolation_level=None, factory=_Connection)
     except sqlite3.Error as exc:
         raise store_error(path, exc) from exc
     assert isinstance(db, _Connection)
     db.path = path
     db.row_factory = sqlite3.Row
     return db
-
-

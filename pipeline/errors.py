@@ -57,7 +57,9 @@ class SourceUnavailableError(FetchError):
 
 
 class PaperNotFoundError(FetchError):
-    """arXiv answered, but does not know the id."""
+    """arXiv answered, but does not know the id: when the user named it, a bad argument."""
+
+    exit_code = EXIT_USAGE
 
 
 class ExtractError(PipelineError):

@@ -158,8 +158,12 @@ class LogFile(logging.FileHandler):
         self.broken: str | None = None  # why it cannot be written
 
     def emit(self, record: logging.LogRecord) -> None:
-        if self.broken is None:
+        if self.broken is not None:
+            return
+        try:
             super().emit(record)
+        except Exception:  # opening the file happens outside logging's own error handling
+            self.handleError(record)
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
         if self.broken is not None:

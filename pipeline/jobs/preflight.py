@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from ..config import Config
 from ..draft.chat import ChatModel
 from ..draft.summarize import summarize
-from ..errors import ConfigError, ModelPreflightError, SummarizeError
+from ..errors import (
+    ConfigError,
+    EndpointUnavailableError,
+    ModelPreflightError,
+    SummarizeError,
+)
 from ..models import Draft, Extract, Section
 from .drafting import request_for
 
@@ -67,14 +72,16 @@ class Preflight:
 
 
 def preflight(config: Config, model: ChatModel, *, second_chance: bool = True) -> Preflight:
-    """Raise ModelPreflightError unless the model drafts the synthetic paper cleanly."""
+    """Raise ModelPreflightError unless the model drafts the synthetic paper cleanly; an
+    endpoint that cannot be reached (EndpointUnavailableError, exit 4) or refuses the key
+    (ConfigError) is raised as it is."""
     started = time.monotonic()
     where = f"{model.settings.name} at {model.endpoint}"
     request = request_for(config, model, TITLE, synthetic_paper(), None, None)
     try:
         draft = summarize(model, request)
-    except ConfigError:
-        raise
+    except (ConfigError, EndpointUnavailableError):
+        raise  # a refused key or an endpoint that cannot be reached says nothing of the model
     except SummarizeError as exc:
         raise ModelPreflightError(f"model preflight failed: {where} cannot follow the summary "
                                   f"format: {exc.message}") from exc

@@ -179,7 +179,7 @@ def test_bad_input_is_one_line_and_exit_2(run: Run, args: list[str], message: st
 def test_unknown_id(run: Run) -> None:
     result = run("summarize", "2404.99999")
     assert (result.exit_code, result.stderr.splitlines()[-1]) == (
-        1, "Error: 2404.99999: arXiv has no paper with this id")
+        2, "Error: 2404.99999: arXiv has no paper with this id")
 
 
 def test_html_instead_of_pdf(arxiv_api: FakeArxiv, run: Run) -> None:
