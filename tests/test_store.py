@@ -1,11 +1,16 @@
 """The state database: schema upgrades of an older file, run warnings and run errors,
-ranking reasons and coverage."""
+ranking reasons and coverage, connections for other threads, reading without writing,
+errors as one line."""
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
+import pytest
+
+from pipeline.errors import StoreError
 from pipeline.models import Paper, Reason
 from pipeline.store import Store
 
@@ -86,3 +91,50 @@ def test_coverage_is_the_end_of_the_finished_weekly_runs(tmp_path: Path) -> None
         store.finish_run(store.start_run("weekly", ("2024-03-01", "2024-03-07")), "finished")
         store.start_run("weekly", ("2024-04-22", "2024-04-28"))  # still running
         assert store.coverage_end() == "2024-04-14"
+
+
+def test_a_run_is_closed_once(tmp_path: Path) -> None:
+    with Store(tmp_path / "paperlist.db") as store:
+        run_id = store.start_run("weekly", ("2024-04-08", "2024-04-14"))
+        store.finish_run(run_id, "finished", drafted=3)
+        store.finish_run(run_id, "failed", error="too late")  # an outer handler: ignored
+        [run] = store.runs()
+        assert (run["status"], run["error"], run["drafted"]) == ("finished", None, 3)
+
+
+def test_another_thread_writes_through_its_own_connection(tmp_path: Path) -> None:
+    with Store(tmp_path / "paperlist.db") as store:
+        store.add_paper(Paper(id="2404.00001", version=1, title="T", abstract=""),
+                        section=None, run_id=None)
+
+        def work() -> None:
+            with store.reopen() as own:
+                own.set_status("2404.00001", "downloaded")
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+        paper = store.paper("2404.00001")
+        assert paper is not None and paper.status == "downloaded"
+
+
+def test_reading_creates_nothing(tmp_path: Path) -> None:
+    assert Store.existing(tmp_path / "output" / "paperlist.db") is None
+    assert list(tmp_path.iterdir()) == []
+    with Store(tmp_path / "paperlist.db") as store:
+        store.start_run("weekly")
+    with Store.existing(tmp_path / "paperlist.db") as reader:  # type: ignore[union-attr]
+        assert len(reader.runs()) == 1
+        with pytest.raises(StoreError, match=r"paperlist\.db: it is read-only: make it and its "
+                                             r"folder writable \(attempt to write a readonly "
+                                             r"database\)$"):
+            reader.start_run("weekly")
+
+
+def test_a_damaged_file_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "paperlist.db"
+    path.write_bytes(b"this is not a database, but an editor's notes\n" * 100)
+    with pytest.raises(StoreError) as caught:
+        Store(path)
+    assert str(caught.value) == (f"the state database {path}: the file is not a paperlist "
+                                 "database (damaged, or another file) (file is not a database)")

@@ -176,3 +176,49 @@ def test_publish_dry_run_prints_a_diff_and_writes_nothing(run: Run, tmp_path: Pa
     assert not (tmp_path / "output" / "PaperList_202404.md").exists()
     listed = json.loads(run("drafts", "list", "--status", "approved", "--json").stdout)
     assert [d["id"] for d in listed] == ["2404.00002"]
+
+
+def test_a_published_draft_is_refused_before_the_editor_opens(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run("drafts", "approve", "2404.00001")
+    assert run("publish", "--month", "202404").exit_code == 0
+    opened = tmp_path / "editor-was-opened"
+    monkeypatch.setenv("EDITOR", _editor(tmp_path, f"pathlib.Path({str(opened)!r}).touch()"))
+    result = run("drafts", "edit", "2404.00001")
+    assert (result.exit_code, result.stderr) == (
+        2, "Error: 2404.00001: already published; edit the monthly list itself\n")
+    assert not opened.exists()
+
+
+def test_a_refused_edit_in_review_is_kept_and_the_review_goes_on(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EDITOR", _editor(tmp_path, "p.write_text('no heading here')"))
+    result = run("review", input="e\ns\nq\n")
+    assert result.exit_code == 0, result.output
+    kept = list((tmp_path / "output" / "edits").glob("2404.00002-*.md"))
+    assert len(kept) == 1 and kept[0].read_text() == "no heading here"
+    assert (f"Error: 2404.00002: an entry must start with its title heading (#### Title); your "
+            f"edit is kept in {kept[0]}\n") in result.stderr
+    assert result.stderr.endswith("0 approved, 0 rejected, 0 edited, 1 skipped\n")
+
+
+def test_the_end_of_the_input_ends_the_review(run: Run) -> None:
+    result = run("review", input="a\n")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.endswith("(end of input: stopping)\n"
+                                  "1 approved, 0 rejected, 0 edited, 0 skipped\n")
+    assert run("drafts", "list", "--status", "approved").stdout.startswith("2404.00002\t")
+
+
+def test_verbose_anywhere_on_the_line(run: Run) -> None:
+    run("drafts", "approve", "2404.00001")
+    quiet = run("publish", "--month", "202404", "--dry-run")
+    assert "INFO " not in quiet.stderr
+    for args in (("-v", "publish", "--month", "202404", "--dry-run"),
+                 ("publish", "-v", "--month", "202404", "--dry-run"),
+                 ("publish", "--month", "202404", "--dry-run", "-v")):
+        result = run(*args)
+        assert result.exit_code == 0, args
+        assert "INFO publish 202404: 1 added, 0 already present" in result.stderr, args
+    debug = run("drafts", "-v", "list", "-v")
+    assert debug.exit_code == 0
