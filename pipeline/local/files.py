@@ -24,7 +24,7 @@ from pathlib import Path
 import platformdirs
 
 from ..config import ModelSettings
-from ..errors import LocalModelError
+from ..errors import ConfigError, LocalModelError
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,16 @@ def default_model_path(spec: ModelFile | None = None) -> Path:
     """Where the default model is (or will be) installed."""
     spec = spec or DEFAULT_MODEL
     return cache_dir() / "models" / spec.filename
+
+
+def configured_model_file(settings: ModelSettings, root: Path | None = None) -> Path:
+    """model.path, resolved; ConfigError when it names no regular file."""
+    path = local_model_path(settings, root)
+    if not path.is_file():
+        what = "is not a regular file" if path.exists() else "does not exist"
+        raise ConfigError(f"model.path {path} {what}: point it at a GGUF file, or remove it to "
+                          "use the built-in model")
+    return path
 
 
 def local_model_path(settings: ModelSettings, root: Path | None = None) -> Path:

@@ -32,15 +32,15 @@ from types import TracebackType
 from typing import Any, BinaryIO
 
 from ..config import ModelSettings
-from ..errors import ConfigError, LocalModelError
+from ..errors import LocalModelError
 from .files import (
     DEFAULT_MODEL,
     GGUF_MAGIC,
     LOCAL_EXTRA,
     RUNTIME_MODULE,
     Progress,
+    configured_model_file,
     install_default_model,
-    local_model_path,
     runtime_available,
 )
 from .runner import API_KEY_ENV, LOCAL_CONTEXT_TOKENS, LOCAL_HOST
@@ -66,12 +66,9 @@ _TAIL_LINES = 6
 
 
 def wants_local(settings: ModelSettings, environ: Mapping[str, str] | None = None) -> bool:
-    """`provider: local`, or `auto` with neither a base_url nor an API key to use.
-
-    Only the default key variable counts as "no key": a variable the config names itself is
-    a key the user means to use, so its absence is an error (see jobs.drafting.open_model),
-    never a silent switch to the CPU model.
-    """
+    """`provider: local`, or `auto` with neither a base_url nor a key. A key variable other
+    than the default one is a key the user means to use: unset, it is an error
+    (jobs.drafting.missing_key), never a silent switch to the CPU model."""
     if settings.provider != "auto":
         return settings.provider == "local"
     env = os.environ if environ is None else environ
@@ -133,21 +130,12 @@ def local_server(
     ready_timeout: float = 180.0,
 ) -> LocalServer:
     """A (not yet started) server for the configured model; installs the default one if needed.
-
-    Raises ConfigError when model.path names no file, LocalModelError when the runtime or the
-    default model's slices are missing.
-    """
-    if settings.path is not None:
-        path = local_model_path(settings, root)
-        if not path.is_file():
-            what = "is not a regular file" if path.exists() else "does not exist"
-            raise ConfigError(f"model.path {path} {what}: point it at a GGUF file, or remove "
-                              "it to use the built-in model")
+    ConfigError when model.path names no file, LocalModelError when the runtime is missing."""
     if not runtime_available():
         raise LocalModelError(f"the local model needs the {RUNTIME_MODULE} runtime: "
                               f"run {LOCAL_EXTRA}")
     path = (install_default_model(progress) if settings.path is None
-            else local_model_path(settings, root))
+            else configured_model_file(settings, root))
     local = local_settings(settings)
     return LocalServer(path, context_tokens=local.context_tokens, threads=settings.threads,
                        alias=local.name, ready_timeout=ready_timeout)
