@@ -3,8 +3,9 @@ weekly run share, the model preflight, and the run lock that keeps one run per o
 for the command line and the review page alike, drafts an editor asks for, an editor's edit of
 a draft's fields, and publishing.
 
-Entry points: `weekly.run_week`, `drafting.summarize_arxiv`, `drafting.summarize_pdf`,
-`drafting.open_model`, `preflight.preflight`, `runlock.run_lock`, `runlock.lock_holder`,
-`requested.draft_requested`, `editing.save_fields`, `publishing.plan_approved`,
-`publishing.publish_as_shown`.
+Entry points: `weekly.run_week`, `weekly.recorded`, `drafting.summarize_arxiv`,
+`drafting.read_local_pdf`, `drafting.summarize_pdf`, `drafting.open_model`,
+`preflight.preflight`, `runlock.run_lock`, `runlock.lock_holder`, `requested.draft_requested`,
+`editing.save_fields`, `publishing.approved_items`, `publishing.plan_approved`,
+`publishing.apply_approved`, `publishing.publish_as_shown`.
 """

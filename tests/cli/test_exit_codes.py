@@ -56,8 +56,8 @@ def test_the_table_is_in_the_help_and_the_readme() -> None:
     for code, words in [("0", "done"), ("1", "some papers failed"), ("2", "usage or "
                         "configuration"), ("3", "lock"), ("4", "cannot be reached"),
                         ("130", "interrupted")]:
-        assert re.search(rf"^ +{code} +{words}", EXIT_CODES, re.M), code
-        assert re.search(rf"^ +{code} +{words}", help_text, re.M), code
+        assert re.search(rf"^ +{code} +.*{words}", EXIT_CODES, re.M), code
+        assert re.search(rf"^ +{code} +.*{words}", help_text, re.M), code
         assert words in rows[code], code
 
 
@@ -88,6 +88,24 @@ def test_1_some_papers_of_a_run_failed(arxiv_api: FakeArxiv, chat_api: FakeChat,
     result = run("weekly", "--week", "2024-W15", "--limit", "2")
     assert result.exit_code == 1
     assert "1 of 2 failed:" in result.stderr
+
+
+def test_1_a_bug_is_one_line_and_its_traceback_goes_to_the_log(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.publish.months
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipeline.publish.months, "by_month", broken)
+    result = run("publish")
+    log = tmp_path / "output" / "paperlist.log"
+    assert (result.exit_code, result.stderr) == (
+        1, f"Error: internal error (RuntimeError: boom); the traceback is in {log}. Please "
+        "report it.\n")
+    text = log.read_text()
+    assert "paperlist publish: internal error\nTraceback (most recent call last):" in text
+    assert text.rstrip().endswith("RuntimeError: boom")
 
 
 # -- 2 ---------------------------------------------------------------------------------------
