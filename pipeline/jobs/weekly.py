@@ -21,7 +21,7 @@ from typing import Protocol
 from ..config import Config
 from ..draft.chat import ChatModel
 from ..draft.summarize import SummaryRequest, summarize
-from ..errors import ConfigError, PipelineError, StoreError
+from ..errors import ConfigError, PipelineError, StoreError, output_error
 from ..find.arxiv import ArxivSource
 from ..find.shortlist import WeekPlan
 from ..find.window import Window
@@ -78,7 +78,7 @@ def run_error(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, PipelineError):
         return "failed", str(exc)
     if isinstance(exc, OSError):
-        return "failed", f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        return "failed", str(output_error(exc, doing="use"))
     return "failed", f"{type(exc).__name__}: {exc}"
 
 
@@ -170,7 +170,7 @@ def run_week(
             if status == "finished":
                 raise
             # the error that ended the run is what the user must see, not this one
-            log.warning("run %d: could not record its end", run_id)
+            log.info("run %d: could not record its end", run_id)
     return report
 
 
