@@ -65,8 +65,8 @@ class PaperlistGroup(click.Group):
                 log.warning("%s: interrupted", _command(ctx), extra={"to_terminal": False})
             click.echo("Interrupted.", err=True)
             ctx.exit(EXIT_INTERRUPTED)
-        except OSError as exc:
-            error = output_error(exc)
+        except OSError as exc:  # one no stage wrapped (a cache file, a download folder)
+            error = output_error(exc, doing="access")
             _fail(ctx, str(error), error.exit_code)
         except Exception as exc:  # a bug: one line here, the traceback in the log file
             ctx.meta["paperlist.failed"] = True
@@ -75,7 +75,8 @@ class PaperlistGroup(click.Group):
                 log.error("%s: internal error", _command(ctx), exc_info=exc,
                           extra={"to_terminal": False})
             hint = (f"the traceback is in {where}" if where else "run with -vv for the traceback")
-            click.echo(f"Error: internal error ({type(exc).__name__}: {exc}); {hint}. Please "
+            what = " ".join(str(exc).split())[:200]
+            click.echo(f"Error: internal error ({type(exc).__name__}: {what}); {hint}. Please "
                        "report it.", err=True)
             if _verbosity(ctx) > 1:
                 import traceback
@@ -94,8 +95,7 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
 
 
 def _command(ctx: click.Context) -> str:
-    return " ".join(["paperlist", *sys.argv[1:2]]) if ctx.invoked_subcommand is None else \
-        f"paperlist {ctx.invoked_subcommand}"
+    return f"paperlist {ctx.invoked_subcommand or ''}".rstrip()
 
 
 def _verbosity(ctx: click.Context) -> int:
