@@ -93,6 +93,12 @@ class Store:
                 raise
         return cls(path)  # an older schema is upgraded in place, as any command would
 
+    @classmethod
+    def in_memory(cls) -> Store:
+        """An empty database that lives in memory: what a reading command works on before
+        any database exists (it creates no file)."""
+        return cls(Path(":memory:"))
+
     def reopen(self) -> Store:
         """Another connection to the same database, for another thread."""
         return Store(self.path, setup=False)

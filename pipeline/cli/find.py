@@ -12,6 +12,7 @@ import click
 
 from ..errors import ConfigError, EndpointUnavailableError, PipelineError, ReviewError, UsageError
 from .base import config_option, install_bar, load
+from .review import open_store
 
 if TYPE_CHECKING:  # the CLI imports nothing heavy at startup
     from ..config import Config
@@ -122,8 +123,9 @@ def candidates(ctx: click.Context, week: str | None, since: date | None, until: 
     from ..store import Store
 
     check_window_options(week, since, until)
-    config = load(ctx)
-    with Store(config.path(config.output.database)) as store, \
+    config = load(ctx, writes=False)  # it only reads: no database or folder is created
+    with open_store(ctx, writes=False) as existing, \
+            (existing or Store.in_memory()) as store, \
             ArxivSource(config.arxiv, config.path(config.output.cache_dir)) as source:
         window = weekly_window(config, store, week=week, since=since, until=until)
         querying(config, store, window, explicit=bool(week or since))
@@ -153,13 +155,14 @@ def draft(ctx: click.Context, arxiv_ids: tuple[str, ...]) -> None:
     draft keeps it; an approved or published one is left alone. Prints each drafted id; exit
     code 1 when some failed.
     """
+    from ..ids import ArxivId
+
+    parsed = [ArxivId.parse(text) for text in arxiv_ids]  # a typo fails before anything runs
     from ..find.arxiv import ArxivSource
     from ..jobs.drafting import open_model, summarize_arxiv
     from ..jobs.runlock import run_lock
-    from ..models import ArxivId
     from ..store import Store
 
-    parsed = [ArxivId.parse(text) for text in arxiv_ids]  # a typo fails before anything runs
     config = load(ctx)
     failed: list[tuple[str, str]] = []
     with run_lock(config.path(config.output.dir) / "paperlist.lock", "draft"), \

@@ -10,10 +10,10 @@ from __future__ import annotations
 import contextlib
 import json
 import signal
-from dataclasses import asdict
-from datetime import UTC, date, datetime
-from pathlib import Path
 from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -38,7 +38,9 @@ from .review import drafts, review
 from .serve import serve
 
 if TYPE_CHECKING:
+    from ..find.window import Window
     from ..jobs.drafting import Outcome
+    from ..store import Store
 
 
 @click.group(cls=PaperlistGroup, context_settings={"help_option_names": ["-h", "--help"]},

@@ -84,10 +84,11 @@ def test_1_some_papers_of_a_run_failed(arxiv_api: FakeArxiv, chat_api: FakeChat,
                                        run: Run) -> None:
     arxiv_api.add(*week_papers())
     chat_api.default = answer
-    arxiv_api.paper("2404.06024").pdf = b"<html>captcha</html>"
+    for paper in arxiv_api.papers:
+        paper.pdf = b"<html>captcha</html>"
     result = run("weekly", "--week", "2024-W15", "--limit", "2")
     assert result.exit_code == 1
-    assert "1 of 2 failed:" in result.stderr
+    assert "2 of 2 failed:" in result.stderr
 
 
 def test_1_a_bug_is_one_line_and_its_traceback_goes_to_the_log(
@@ -277,7 +278,7 @@ def _leaf_commands() -> list[list[str]]:
 
 ARGS = {("summarize",): ["2404.06001"], ("drafts", "show"): ["2404.06001"],
         ("drafts", "approve"): ["2404.06001"], ("drafts", "edit"): ["2404.06001"],
-        ("drafts", "reject"): ["2404.06001", "--reason", "r"]}
+        ("drafts", "reject"): ["2404.06001", "--reason", "r"], ("draft",): ["2404.06001"]}
 
 
 @pytest.mark.parametrize("command", _leaf_commands(), ids=" ".join)

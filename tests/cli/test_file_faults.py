@@ -173,7 +173,7 @@ def test_a_full_database_after_the_files_were_written(site: Path,
     assert (result.exit_code, result.stderr) == (
         2, f"Error: the entries are in PaperList_202404.md, but the state database {site}/"
         "output/paperlist.db: the disk is full: free some space and run again (database or disk "
-        "is full); run publish again when that is fixed (nothing is added twice)\n")
+        "is full); publish again when that is fixed (nothing is added twice)\n")
     monthly = (site / "output" / "PaperList_202404.md").read_text()
     again = CliRunner().invoke(cli, ["publish", "--config", str(config)])
     assert again.exit_code == 0
@@ -229,3 +229,18 @@ def test_read_only_commands_create_nothing(tmp_path: Path,
         assert list(empty.iterdir()) == [], args
     assert CliRunner().invoke(cli, ["status"]).stdout == (
         f"Papers: none yet (no state database at {empty}/output/paperlist.db)\n")
+
+
+def test_candidates_only_reads(arxiv_api: FakeArxiv, make_config: Callable[..., Path],
+                               tmp_path: Path) -> None:
+    arxiv_api.add(*week_papers())
+    data = yaml.safe_load(make_config().read_text())
+    data["output"] = {"dir": "output", "database": "output/paperlist.db", "cache_dir": "cache"}
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    (folder / "config.yaml").write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(cli, ["candidates", "--week", "2024-W15", "--config",
+                                      str(folder / "config.yaml")])
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 24  # the week's papers on topic, ranked
+    assert [p.name for p in folder.iterdir()] == ["config.yaml"]
