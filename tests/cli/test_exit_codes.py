@@ -353,3 +353,20 @@ def test_130_a_signal_at_a_review_prompt(arxiv_api: FakeArxiv, chat_api: FakeCha
         if reviewer.poll() is None:
             reviewer.kill()
             reviewer.wait()
+
+
+@pytest.mark.parametrize("args", [["--help"], ["summarize", "nonsense"], ["summarize", ""],
+                                  ["drafts", "show", "nonsense"], ["draft", "nonsense"],
+                                  ["publish", "--month", "2024-13"]], ids=" ".join)
+def test_argument_errors_answer_before_heavy_imports(args: list[str]) -> None:
+    """`--help` and a malformed argument load no config, pydantic, openai, pypdf or arxiv:
+    they answer at once even on a busy machine (measured, not timed here: see the report)."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "pipeline", *args],
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == (0 if args == ["--help"] else 2), done.stderr
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()
+                if line.startswith("import time:")}
+    heavy = {"pydantic", "openai", "pypdf", "arxiv", "yaml", "requests", "flask",
+             "pipeline.config", "pipeline.models", "pipeline.store"}
+    assert imported & heavy == set()
