@@ -27,8 +27,8 @@ for _name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_pro
 
 from openai import OpenAI  # noqa: E402
 
-from pipeline.local import files as modelfiles  # noqa: E402
 from pipeline.draft.schema import summary_schema  # noqa: E402
+from pipeline.local import files as modelfiles  # noqa: E402
 from pipeline.local.server import LOCAL_CONTEXT_TOKENS, LocalServer  # noqa: E402
 from pipeline.models import Summary  # noqa: E402
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,6 +38,8 @@ class ArxivSettings(_Strict):
     max_retry_after: float = Field(120.0, ge=0)
     max_pdf_mb: float = Field(50.0, gt=0)
     download_delay: float = Field(1.0, ge=0)
+    query_budget: float = Field(300.0, gt=0)
+    download_timeout: float = Field(300.0, gt=0)
 
     @field_validator("pdf_url")
     @classmethod
@@ -53,6 +56,7 @@ class ModelSettings(_Strict):
     api_key_env: str = "OPENAI_API_KEY"
     timeout: float = Field(180.0, gt=0)
     max_retries: int = Field(2, ge=0)
+    max_retry_after: float = Field(120.0, ge=0)
     repair_attempts: int = Field(2, ge=0)
     temperature: float = Field(0.2, ge=0, le=2)
     max_output_tokens: int = Field(1200, ge=64)
@@ -91,6 +95,16 @@ class OutputSettings(_Strict):
     database: Path = Path("output/paperlist.db")
     cache_dir: Path = Path("output/cache")
     language: str = "English"
+    link_hosts: list[str] = []
+
+    @field_validator("link_hosts")
+    @classmethod
+    def _bare_hosts(cls, value: list[str]) -> list[str]:
+        hosts = [host.strip().lower() for host in value]
+        bad = next((h for h in hosts if not re.fullmatch(r"[a-z0-9.-]+(?::\d+)?", h)), None)
+        if bad is not None:
+            raise ValueError(f"{bad!r} is not a host name (e.g. github.com, without https://)")
+        return hosts
 
 
 def _default_topics() -> list[TopicSettings]:

@@ -78,6 +78,7 @@ def run_week(
     progress = progress or NoProgress()
     window = (plan.window.first.isoformat(), plan.window.last.isoformat())
     run_id = store.start_run("weekly", window)
+    _record_warnings(store, run_id, source)  # entries the week's queries had to skip
     report = RunReport(run_id, plan)
     status = "failed"
     downloads_before = source.downloads
@@ -101,12 +102,18 @@ def run_week(
         status = "finished"
     finally:
         progress.done()
+        _record_warnings(store, run_id, source)
         report.downloads = source.downloads - downloads_before
         store.finish_run(run_id, status, found=len(plan.selected), drafted=len(report.drafted),
                          failed=len(report.failed), downloads=report.downloads,
                          model_calls=report.model_calls, prompt_tokens=report.prompt_tokens,
                          completion_tokens=report.completion_tokens)
     return report
+
+
+def _record_warnings(store: Store, run_id: int, source: ArxivSource) -> None:
+    for message in source.take_warnings():
+        store.add_run_warning(run_id, "arxiv", message)
 
 
 def _batches(items: list[PaperRecord], first: int, largest: int = 64) -> Iterator[
