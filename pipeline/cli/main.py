@@ -76,7 +76,7 @@ def summarize(ctx: click.Context, arxiv_id: str | None, pdf_file: Path | None,
     from ..find.arxiv import ArxivSource
     from ..jobs.drafting import open_model, summarize_arxiv, summarize_pdf
     from ..models import ArxivId
-    from ..read.extract import extract_pdf
+    from ..read.extract import extract_isolated
     from ..store import Store
 
     if (arxiv_id is None) == (pdf_file is None):
@@ -88,7 +88,8 @@ def summarize(ctx: click.Context, arxiv_id: str | None, pdf_file: Path | None,
     if pdf_file is not None:
         if not pdf_file.is_file():
             raise UsageError(f"{pdf_file}: no such file")
-        extract = extract_pdf(pdf_file)  # a broken PDF fails before a model is started
+        # a broken PDF fails before a model is started; a slow one within extract.timeout
+        extract = extract_isolated(pdf_file, timeout=config.extract.timeout)
         name = title or extract.title or pdf_file.stem
         with open_model(config, install_progress=install_bar()) as model:
             click.echo(f"Summarizing {pdf_file.name} with {model.settings.name}...", err=True)

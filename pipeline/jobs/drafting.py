@@ -25,7 +25,7 @@ from ..find.arxiv import ArxivSource
 from ..local.files import LOCAL_EXTRA, runtime_available
 from ..local.server import local_server, local_settings, wants_local
 from ..models import ArxivId, Draft, DraftRecord, Extract, Section
-from ..read.extract import build_model_input, extract_pdf
+from ..read.extract import build_model_input, extract_isolated
 from ..read.model_input import number_sentences
 from ..store import UNFINISHED, Store
 
@@ -106,11 +106,13 @@ def save_extract(pdf: Path, extract: Extract) -> None:
     temp.replace(target)
 
 
-def extract_cached(pdf: Path, label: str) -> Extract:
+def extract_cached(pdf: Path, label: str, timeout: float) -> Extract:
+    """The PDF's text, from beside it when extracted before, else in a worker process that
+    is given up after `timeout` seconds (extract.timeout)."""
     cached = load_extract(pdf)
     if cached is not None:
         return cached
-    extract = extract_pdf(pdf, source=label)
+    extract = extract_isolated(pdf, source=label, timeout=timeout)
     save_extract(pdf, extract)
     return extract
 
@@ -175,7 +177,7 @@ def summarize_arxiv(
         pdf = source.download(paper.id, paper.version)
         if _unfinished(store, paper.id):
             store.set_status(paper.id, "downloaded", pdf_path=str(pdf))
-        extract = extract_cached(pdf, label)
+        extract = extract_cached(pdf, label, config.extract.timeout)
         if _unfinished(store, paper.id):
             store.set_status(paper.id, "extracted")
         draft = summarize(model, request_for(config, model, paper.title, extract, paper.id))
