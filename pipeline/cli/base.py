@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from ..config import CONFIG_ENV, Config, load_config
-from ..errors import PipelineError
+from ..errors import PipelineError, redact
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,6 +53,17 @@ def load(ctx: click.Context) -> Config:
     return config
 
 
+class RedactingFilter(logging.Filter):
+    """Secrets never reach a log line: the formatted message is redacted (errors.redact)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
 def setup_logging(config: Config, verbose: int) -> None:
     """Library logs go to output/paperlist.log; the terminal sees warnings (more with -v)."""
     root = logging.getLogger()
@@ -64,6 +75,7 @@ def setup_logging(config: Config, verbose: int) -> None:
                       logging.WARNING)
     terminal.addFilter(lambda record: record.name.startswith("pipeline") or verbose > 1)
     terminal.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    terminal.addFilter(RedactingFilter())
     root.addHandler(terminal)
     try:
         logdir = config.path(config.output.dir)
@@ -74,6 +86,7 @@ def setup_logging(config: Config, verbose: int) -> None:
     else:
         logfile.setLevel(logging.INFO)
         logfile.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        logfile.addFilter(RedactingFilter())
         root.addHandler(logfile)
     for noisy in ("httpx", "httpx2", "openai", "urllib3", "arxiv"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -180,6 +180,7 @@ def publish(ctx: click.Context, month: str | None, dry_run: bool) -> None:
     Hand-written content is kept byte for byte; an entry already in the list (by arXiv link,
     or by title for hand-written entries) is never added twice.
     """
+    from ..draft.markup import sanitize_entry
     from ..jobs.runlock import run_lock
     from ..publish.writer import PublishItem, apply_plan, month_name, plan_diff, plan_publish
 
@@ -189,8 +190,10 @@ def publish(ctx: click.Context, month: str | None, dry_run: bool) -> None:
     output = config.path(config.output.dir)
     with run_lock(output / "paperlist.lock", "publish"), _store(ctx) as store:
         approved = list_drafts(store, "approved")
+        hosts = config.output.link_hosts  # the last gate: an editor's edit is checked too
         items = [PublishItem(paper_id=r.paper.id, title=r.paper.title,
-                             section=r.summary.section, entry=r.final_entry) for r in approved]
+                             section=r.summary.section,
+                             entry=sanitize_entry(r.final_entry, hosts)) for r in approved]
         plan = plan_publish(output, month, items, config.sections)
         if dry_run:
             click.echo(plan_diff(plan), nl=False)

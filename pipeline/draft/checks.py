@@ -2,20 +2,22 @@
 
 Every quote must be in the paper, every number the draft cites must occur in the paper,
 keypoints must be short distinct phrases, the text must be in the configured language, and no
-field may copy long runs of the paper. A draft carries the outcome: verified, or flags that
-say what failed.
+field may copy long runs of the paper; `trust` adds what no paper vouches for (language
+identification, repeated sentences, control characters, markup). A draft carries the
+outcome: verified, or flags that say what failed.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import Summary
 from .schema import CJK_CHARACTERS, writes_cjk
+from .trust import run_trust_checks
 
 EVIDENCE_FIELDS = ("objective", "method", "metric", "results")
 _CJK = re.compile(f"[{CJK_CHARACTERS}]")
@@ -225,8 +227,10 @@ def check_copying(summary: Summary, paper: PaperText, limit: int,
 
 
 def run_checks(summary: Summary, quotes: Sequence[Quote], paper: PaperText, *, title: str,
-               language: str, max_copied_words: int) -> CheckReport:
+               language: str, max_copied_words: int,
+               link_hosts: Collection[str] = ()) -> CheckReport:
     report = CheckReport()
+    run_trust_checks(summary, report, title=title, language=language, link_hosts=link_hosts)
     check_evidence(summary, quotes, paper, report)
     check_numbers(summary, paper, report)
     check_keypoints(summary, title, report)

@@ -69,6 +69,7 @@ class SummaryRequest:
     numbers: str = ""  # sentences that carry the paper's numbers; empty skips that pass
     citations: Citations = field(default_factory=Citations)  # what [n] in text/numbers means
     max_copied_words: int = 30
+    link_hosts: tuple[str, ...] = ()  # besides arXiv, hosts an entry may link to
 
     @property
     def section_names(self) -> list[str]:
@@ -191,6 +192,8 @@ def _fix(model: ChatModel, talk: _Conversation, raw: str, answer: Answer, report
          request: SummaryRequest, tally: Tally, schema: dict[str, Any]) -> Answer | None:
     """One request that names the failures and asks again for the failing fields only."""
     names = [name for name in Answer.model_fields if name in report.problems]
+    if not names:  # only the paper's own title is flagged: nothing for the model to fix
+        return None
     partial = create_model(  # type: ignore[call-overload]
         "Fix", **{name: (Answer.model_fields[name].annotation, Answer.model_fields[name])
                   for name in names})
@@ -251,7 +254,8 @@ def _check(answer: Answer, request: SummaryRequest, paper: PaperText,
         unknown += [f"{name}: cites sentence [{n}], which the paper does not have"
                     for n in missing]
     report = run_checks(answer.summary(), quotes, paper, title=request.title,
-                        language=request.language, max_copied_words=request.max_copied_words)
+                        language=request.language, max_copied_words=request.max_copied_words,
+                        link_hosts=request.link_hosts)
     for message in unknown:
         report.flag("evidence", message, trust=True)
     if numbers_failed:

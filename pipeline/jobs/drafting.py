@@ -131,7 +131,8 @@ def request_for(config: Config, model: ChatModel, title: str, extract: Extract,
         paper_id=paper_id, language=config.output.language,
         suggested_section=suggested_section, pages=extract.pages,
         numbers=citations.mark_lines(numbers), citations=citations,
-        max_copied_words=config.checks.max_copied_words)
+        max_copied_words=config.checks.max_copied_words,
+        link_hosts=tuple(config.output.link_hosts))
 
 
 # -- one arXiv paper --------------------------------------------------------------------------
@@ -193,7 +194,8 @@ def summarize_arxiv(
 
 def save(config: Config, store: Store, paper_id: str, version: int, title: str,
          draft: Draft) -> None:
-    entry = render_entry(title, draft.summary, paper_id, root=config.root)
+    entry = render_entry(title, draft.summary, paper_id, root=config.root,
+                         link_hosts=config.output.link_hosts)
     store.save_draft(paper_id, version, draft, entry, draft.extras.get("checks"))
 
 
@@ -213,4 +215,5 @@ def summarize_pdf(config: Config, model: ChatModel, extract: Extract,
     """A draft and its entry for a PDF on disk (extracted by the caller, before a model is
     started for it); nothing is fetched and nothing is stored."""
     draft = summarize(model, request_for(config, model, title, extract, None))
-    return draft, render_entry(title, draft.summary, None, root=config.root)
+    return draft, render_entry(title, draft.summary, None, root=config.root,
+                               link_hosts=config.output.link_hosts)

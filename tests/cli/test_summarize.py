@@ -199,7 +199,7 @@ def test_endpoint_garbage_is_one_line(arxiv_api: FakeArxiv, chat_api: FakeChat,
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
         "Error: 2404.07965: the model gave no valid summary in 3 attempts: the answer holds "
-        "no JSON object")
+        'no JSON object: "garbage"')
     assert "Traceback" not in result.output
 
 
@@ -207,9 +207,10 @@ def test_endpoint_down_is_one_line(arxiv_api: FakeArxiv, chat_api: FakeChat, run
     arxiv_api.add(PAPER)
     chat_api.reply(*[chat_error(503, "overloaded", type="server_error", retry_after=0)] * 3)
     result = run("summarize", "2404.07965")
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1] == ("Error: 2404.07965: the model endpoint answered "
-                                              "HTTP 503: overloaded")
+    assert result.exit_code == 4
+    assert result.stderr.splitlines()[-1] == (f"Error: 2404.07965: the model endpoint "
+                                              f"{chat_api.base_url} answered HTTP 503 3 times: "
+                                              "overloaded")
 
 
 def test_config_typo(run: Run, tmp_path: Path) -> None:

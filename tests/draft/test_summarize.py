@@ -15,7 +15,7 @@ from pipeline.config import ModelSettings
 from pipeline.draft.chat import ChatModel, InvalidAnswerError, parse_answer
 from pipeline.draft.evidence import Citations
 from pipeline.draft.summarize import SectionChoice, SummaryRequest, prompt_version, summarize
-from pipeline.errors import ConfigError, SummarizeError
+from pipeline.errors import ConfigError, EndpointUnavailableError, SummarizeError
 from pipeline.models import Summary
 
 SECTIONS = (SectionChoice("LLM", "large language model"), SectionChoice("Diffusion"))
@@ -138,7 +138,7 @@ def test_garbage_every_time_gives_up_after_the_repairs(chat_api: FakeChat,
     with pytest.raises(SummarizeError) as caught:
         summarize(make_model(repair_attempts=2), REQUEST)
     assert str(caught.value) == ("2404.09173: the model gave no valid summary in 3 attempts: "
-                                 "the answer holds no JSON object")
+                                 'the answer holds no JSON object: "["a", "list"]"')
     assert chat_api.calls == 3
 
 
@@ -154,9 +154,11 @@ def test_429_is_retried_by_the_client_not_twice_over(chat_api: FakeChat,
 def test_persistent_503_fails_after_the_clients_retries(chat_api: FakeChat,
                                                         make_model: ModelFactory) -> None:
     chat_api.reply(*[chat_error(503, "overloaded", type="server_error", retry_after=0)] * 5)
-    with pytest.raises(SummarizeError) as caught:
+    with pytest.raises(EndpointUnavailableError) as caught:
         summarize(make_model(max_retries=2), REQUEST)
-    assert str(caught.value) == "2404.09173: the model endpoint answered HTTP 503: overloaded"
+    assert str(caught.value) == (f"2404.09173: the model endpoint {chat_api.base_url} answered "
+                                 "HTTP 503 3 times: overloaded")
+    assert caught.value.exit_code == 4
     assert chat_api.calls == 3
 
 
@@ -175,9 +177,10 @@ def test_wrong_key_and_model_are_configuration_errors(chat_api: FakeChat,
 
 def test_slow_answer_times_out(chat_api: FakeChat, make_model: ModelFactory) -> None:
     chat_api.latency = 3
-    with pytest.raises(SummarizeError) as caught:
+    with pytest.raises(EndpointUnavailableError) as caught:
         summarize(make_model(timeout=0.5), REQUEST)
-    assert str(caught.value) == "2404.09173: the model did not answer within 0.5 s"
+    assert str(caught.value) == (f"2404.09173: the model endpoint {chat_api.base_url} did not "
+                                 "answer within 0.5 s (model.timeout), 1 time")
 
 
 def test_non_json_http_body_is_an_error(chat_api: FakeChat, make_model: ModelFactory) -> None:
@@ -192,10 +195,10 @@ def test_non_json_http_body_is_an_error(chat_api: FakeChat, make_model: ModelFac
 def test_unreachable_endpoint(make_model: ModelFactory) -> None:
     model = ChatModel(ModelSettings(name="m", max_retries=0, timeout=2),
                       base_url="http://127.0.0.1:9/v1", api_key="k")
-    with pytest.raises(SummarizeError) as caught:
+    with pytest.raises(EndpointUnavailableError) as caught:
         summarize(model, REQUEST)
     assert str(caught.value) == ("2404.09173: cannot reach the model endpoint "
-                                 "http://127.0.0.1:9/v1")
+                                 "http://127.0.0.1:9/v1 (1 time)")
 
 
 def test_the_default_fake_summary_is_valid(chat_api: FakeChat, make_model: ModelFactory) -> None:
@@ -358,11 +361,12 @@ def test_a_failed_numbers_pass_keeps_the_first_metric_flagged(
 
 def test_the_local_model_is_held_to_lengths_and_cut_fields_end_whole(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
-    sentence = "Accuracy improves by 16% on long-context tasks at each size that was tried. "
-    cut = (sentence * 5 + "It also runs faster than the baseline on")[:400]
+    whole = "".join(f"Accuracy improves by 16% on long-context tasks in the {n} setting that "
+                    "was tried. " for n in ("first", "second", "third", "fourth", "fifth"))
+    cut = (whole + "It also runs faster than the baseline on")[:400]
     chat_api.reply({"metric": cut, "sentences": [2]}, valid(evidence=EVIDENCE))
     draft = summarize(make_model(local=True), checked_request())
-    assert draft.summary.metric == (sentence * 5).strip()
+    assert draft.summary.metric == whole[:whole.rfind(". ", 0, 400) + 1]
     numbers, summary = chat_api.requests
     schema = summary["response_format"]["json_schema"]["schema"]["properties"]
     keypoint = re.compile(schema["keypoints"]["items"]["pattern"])

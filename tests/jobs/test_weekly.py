@@ -318,7 +318,8 @@ def test_weekly_reports_an_overloaded_model_per_paper(week: FakeArxiv, chat_api:
     result = run("weekly", "--week", "2024-W15", "--limit", "2")
     assert result.exit_code == 1
     assert "2 of 2 failed:" in result.stderr
-    assert "(summarize): the model endpoint answered HTTP 503: overloaded" in result.stderr
+    assert (f"(summarize): the model endpoint {chat_api.base_url} answered HTTP 503 3 times: "
+            "overloaded") in result.stderr
 
 
 def _spawn(config: Path, *args: str) -> subprocess.Popen[bytes]:
@@ -347,7 +348,7 @@ def test_a_model_that_cannot_follow_the_format_stops_the_run(week: FakeArxiv, ch
     assert result.stderr.splitlines()[-1] == (
         f"Error: model preflight failed: fake-model at {chat_api.base_url} cannot follow the "
         "summary format: the model gave no valid summary in 3 attempts: the answer holds no "
-        "JSON object")
+        'JSON object: "I am a helpful assistant! Here is a poem."')
     assert chat_api.calls == 5  # the numbers pass and its repair, three summary attempts
     assert week.count("pdf") == 0
     check = run("check-model")
