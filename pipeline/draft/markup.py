@@ -113,11 +113,20 @@ def inline_markdown(text: str, hosts: Collection[str] = ()) -> str:
         last = end
     out.append(_escape(text[last:]))
     result = "".join(out)
-    if re.match(r"[#>+=-]|\d+[.)](?:\s|$)", result):  # would start a heading, quote or list
+    if re.match(r"[#>+=-]", result):  # would start a heading, a quote or a list
         result = "\\" + result
+    result = re.sub(r"^(\d+)([.)])(?=\s|$)", r"\1\\\2", result)  # an ordered list
     if result.endswith("#"):  # a closing sequence of an ATX heading would be dropped
         result = result[:-1] + "\\#"
     return result
+
+
+def without_markup(text: str) -> str:
+    """The words of a text without its tags, link targets, URLs and addresses (what language
+    identification should read)."""
+    text = _TAG.sub(" ", text)
+    text = re.sub(r"\]\([^)\n]*\)", "] ", text)
+    return _LINKABLE.sub(" ", text)
 
 
 def escape_html(text: str) -> str:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ..models import Summary
-from .markup import control_characters, markup_in
+from .markup import control_characters, markup_in, without_markup
 from .schema import CJK_CHARACTERS
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def check_language_id(summary: Summary, language: str, report: CheckReport) -> N
     """Flag the prose fields not written in the configured language: all that read as
     another language when the draft as a whole does, else only long fields that clearly do."""
     target = language_of(language)
-    fields = prose_fields(summary)
+    fields = {name: without_markup(text) for name, text in prose_fields(summary).items()}
     judged = {name: (*_judge(text, target), _words(text)) for name, text in fields.items()
               if _words(text) >= 3}
     whole = ". ".join(fields.values())
