@@ -94,12 +94,16 @@ def language_of(name: str) -> Any:
                       "639-1 code")
 
 
-@lru_cache(maxsize=1)
-def _detector() -> Any:
-    from lingua import LanguageDetectorBuilder
+@lru_cache(maxsize=2)
+def _detector(latin: bool = False) -> Any:
+    """All of lingua's languages but Latin (unless Latin is the one to check): scientific
+    English is Latinate enough to be read as Latin, and no digest is written in it."""
+    from lingua import Language, LanguageDetectorBuilder
 
     with _lock:
-        return LanguageDetectorBuilder.from_all_languages().with_low_accuracy_mode().build()
+        builder = (LanguageDetectorBuilder.from_all_languages() if latin
+                   else LanguageDetectorBuilder.from_all_languages_without(Language.LATIN))
+        return builder.with_low_accuracy_mode().build()
 
 
 def _words(text: str) -> int:
@@ -110,7 +114,7 @@ def _words(text: str) -> int:
 
 def _judge(text: str, target: Any) -> tuple[Any, float, float]:
     """(the most likely language, its confidence, the target's confidence)."""
-    detector = _detector()
+    detector = _detector(target.name == "LATIN")
     values = detector.compute_language_confidence_values(text)
     top = values[0] if values else None
     target_value = detector.compute_language_confidence(text, target)

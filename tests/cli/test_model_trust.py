@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from fakes import FakeArxiv, FakeChat, FakePaper, chat_error, rate_limited
+from fakes import FakeArxiv, FakeChat, FakePaper, chat_error, citing, rate_limited
+from fakes.chat_api import PREFLIGHT_ANSWER
 from paths import REPO
 
 from pipeline.cli.main import cli
@@ -110,3 +111,30 @@ def test_the_api_key_reaches_no_message_log_or_database(
     assert "[redacted]" in stored
     for text in (done.stderr, done.stdout, log, stored):
         assert key not in text
+
+
+FRENCH = {**PREFLIGHT_ANSWER,
+          "objective": "Rendre l'attention sur les longs documents moins coûteuse sans perdre "
+                       "en précision.",
+          "method": ["Chaque jeton porte son attention sur 64 jetons lanternes appris.",
+                     "Les lanternes sont mises à jour par un balayage linéaire après chaque "
+                     "couche."],
+          "metric": "Sur LongBench, un modèle de 1.3B avec SLA obtient 41.2 contre 41.0 pour "
+                    "l'attention dense et va 3.1 fois plus vite.",
+          "limitation": "Le nombre de jetons lanternes doit être choisi à la main."}
+
+
+def test_a_model_answering_in_another_language_fails_the_preflight(chat_api: FakeChat,
+                                                                   run: Run) -> None:
+    def french(request: dict[str, Any]) -> Any:
+        if "These sentences of the paper carry its numbers:" in str(request["messages"][-1]):
+            return citing({"metric": FRENCH["metric"], "sentences": [
+                "SLA runs 3.1 times faster on 32k-token inputs"]})(request)
+        return citing(FRENCH)(request)
+
+    chat_api.default = french
+    result = run("check-model")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith(
+        f"Error: model preflight failed: fake-model at {chat_api.base_url} drafted a test paper "
+        "that fails the checks: objective: written in French")
