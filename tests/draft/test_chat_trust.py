@@ -110,6 +110,17 @@ def test_reasoning_content_is_never_taken_for_the_answer() -> None:
     assert strip_reasoning("<think>cut off inside {\"a\"") == ""
 
 
+def test_an_answer_that_is_only_reasoning_content_is_asked_again(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    chat_api.reply(Completion("", reasoning_content='I should answer {"keypoints": [...]}'),
+                   Completion(json.dumps(valid()), reasoning_content="{not the answer}"))
+    draft = summarize(make_model(), REQUEST)
+    assert draft.usage.attempts == 2
+    assert draft.summary.objective == valid()["objective"]
+    assert ("the answer holds only reasoning (reasoning_content), no JSON object"
+            in chat_api.requests[1]["messages"][-1]["content"])
+
+
 def test_prose_after_a_fenced_block_with_a_brace(chat_api: FakeChat,
                                                  make_model: ModelFactory) -> None:
     chat_api.reply("```json\n" + json.dumps(valid()) + "\n```\nNote: fields follow the {schema}"

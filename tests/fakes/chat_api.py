@@ -38,6 +38,7 @@ class Completion:
     content: str | dict[str, Any] | list[Any] | None = ""
     finish_reason: str = "stop"
     refusal: str | None = None
+    reasoning_content: str | None = None  # vLLM's and DeepSeek's field for the reasoning
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
 
@@ -306,6 +307,8 @@ class FakeChat(FakeServer):
         completion_tokens = (reply.completion_tokens if reply.completion_tokens is not None
                              else max(1, len(content or "") // 4))
         message = {"role": "assistant", "content": content, "refusal": reply.refusal}
+        if reply.reasoning_content is not None:
+            message["reasoning_content"] = reply.reasoning_content
         completion = {
             "id": f"chatcmpl-fake{next(self._ids)}",
             "object": "chat.completion",
