@@ -71,6 +71,7 @@ def main() -> None:
                       "delay_seconds": 0, "download_delay": 0},
             "model": {"base_url": chat_api.base_url, "name": "fake-model",
                       "concurrency": args.concurrency, "api_key_env": "PAPERLIST_BENCH_KEY"},
+            "rank": {"hf_daily_url": ""},  # the community signal off: no Daily Papers here
             "output": {"dir": str(root / "out"), "database": str(root / "out" / "state.db"),
                        "cache_dir": str(root / "cache")},
         }))

@@ -86,8 +86,30 @@ class TopicSettings(_Strict):
 
 
 class WeeklySettings(_Strict):
-    max_papers: int = Field(40, ge=1)
+    max_papers: int = Field(15, ge=1)
     max_attempts: int = Field(3, ge=1)
+    overlap_days: int = Field(3, ge=0)
+
+
+class RankWeights(_Strict):
+    """How much each signal counts in a candidate's score (see config.yaml for the scale)."""
+
+    taste: float = Field(1.0, ge=0)
+    community: float = Field(0.5, ge=0)
+    topic: float = Field(0.05, ge=0)
+
+
+class RankSettings(_Strict):
+    """The shortlist's signals: pipeline/find/ranking.py and the modules it calls."""
+
+    weights: RankWeights = RankWeights()
+    neighbours: int = Field(3, ge=1)
+    rejected: float = Field(0.5, ge=0)
+    upvotes: float = Field(0.5, ge=0, le=1)
+    hf_daily_url: str | None = "https://huggingface.co/api/daily_papers"
+    hf_days_after: int = Field(3, ge=0)
+    timeout: float = Field(20.0, gt=0)
+    retries: int = Field(2, ge=0)
 
 
 class OutputSettings(_Strict):
@@ -105,6 +127,15 @@ class OutputSettings(_Strict):
         if bad is not None:
             raise ValueError(f"{bad!r} is not a host name (e.g. github.com, without https://)")
         return hosts
+
+
+class ServeSettings(_Strict):
+    """The review page (`paperlist serve`)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=0, le=65535)
+    # The variable that holds the page's access token; required to bind beyond loopback.
+    token_env: str = "PAPERLIST_SERVE_TOKEN"
 
 
 def _default_topics() -> list[TopicSettings]:
@@ -140,8 +171,10 @@ class Config(_Strict):
     extract: ExtractSettings = ExtractSettings()
     topics: list[TopicSettings] = Field(default_factory=_default_topics, min_length=1)
     weekly: WeeklySettings = WeeklySettings()
+    rank: RankSettings = RankSettings()
     checks: ChecksSettings = ChecksSettings()
     output: OutputSettings = OutputSettings()
+    serve: ServeSettings = ServeSettings()
     root: Path = Path(".")
 
     @field_validator("topics")

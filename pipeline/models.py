@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -235,6 +235,14 @@ class Draft:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
+class Reason(NamedTuple):
+    """What one signal added to a candidate's score, and why, in words an editor reads."""
+
+    signal: str  # taste, community or topic
+    value: float  # weight x strength (0 to 1; taste -1 to 1); a score is the sum of them
+    note: str  # e.g. 'like "LLoCO: ..."', "Daily Papers 2024-04-12, 35 upvotes"
+
+
 @dataclass(frozen=True)
 class PaperRecord(ArxivLinks):
     """A paper as the state database knows it."""
@@ -253,6 +261,12 @@ class PaperRecord(ArxivLinks):
     error_stage: str | None = None
     pdf_path: str | None = None
     updated_at: str = ""
+    reasons: tuple[Reason, ...] = ()  # from the weekly run that ranked it; () otherwise
+
+    @property
+    def score(self) -> float | None:
+        """The rank score a weekly run gave the paper (None when none ranked it)."""
+        return round(sum(r.value for r in self.reasons), 4) if self.reasons else None
 
     def as_paper(self) -> Paper:
         published = datetime.fromisoformat(self.published) if self.published else None

@@ -1,8 +1,7 @@
 """The state database: every paper's progress, its draft and the editors' decisions, and runs.
 
-SQLite in WAL mode. Each step commits as soon as it is done, so a run that is killed resumes
-from the last finished step. Only the thread that opened a `Store` uses it; worker threads
-hand their results back to it.
+SQLite in WAL mode; each step commits as soon as it is done, so a killed run resumes from the
+last finished step. Only the thread that opened a `Store` uses it (workers hand results back).
 """
 
 from __future__ import annotations
@@ -18,15 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StoreError
-from .models import Draft, DraftRecord, Paper, PaperRecord, Summary
+from .models import Draft, DraftRecord, Paper, PaperRecord, Reason, Summary
 
 log = logging.getLogger(__name__)
 
 STATUSES = ("found", "downloaded", "extracted", "drafted", "approved", "rejected",
-            "published", "failed")
+            "published", "failed", "candidate")
 UNFINISHED = ("found", "downloaded", "extracted")
 REVIEWABLE = ("drafted",)
-_SCHEMA_VERSION = 2
+_SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS papers (
     id TEXT PRIMARY KEY,
@@ -47,7 +46,8 @@ CREATE TABLE IF NOT EXISTS papers (
     pdf_path TEXT,
     run_id INTEGER,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    reasons TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS papers_status ON papers(status);
 CREATE TABLE IF NOT EXISTS drafts (
@@ -109,10 +109,10 @@ CREATE TABLE IF NOT EXISTS endpoint_formats (
     updated_at TEXT NOT NULL
 );
 """
-# What a database of an older schema needs, by the version that introduced it; new tables come
-# from _SCHEMA itself (CREATE TABLE IF NOT EXISTS).
+# What an older database needs, by the version that introduced it (new tables: from _SCHEMA).
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: ("ALTER TABLE runs ADD COLUMN error TEXT",),
+    3: ("ALTER TABLE papers ADD COLUMN reasons TEXT NOT NULL DEFAULT '[]'",),
 }
 
 
@@ -155,8 +155,7 @@ class Store:
             raise StoreError(f"cannot open the state database {path}: {exc}") from exc
 
     def _migrate(self, version: int) -> None:
-        """Bring a database written by an older paperlist up to date (a new one has no tables
-        yet, and gets the whole schema below)."""
+        """Bring an older paperlist's database up to date (a new one gets the whole schema)."""
         if version == 0:
             return
         for step in range(version + 1, _SCHEMA_VERSION + 1):
@@ -186,18 +185,18 @@ class Store:
     # -- papers -----------------------------------------------------------------------------
 
     def add_paper(self, paper: Paper, *, section: str | None, run_id: int | None,
-                  status: str = "found") -> bool:
-        """Record a newly found paper; False when the paper (any version) is already known."""
+                  status: str = "found", reasons: tuple[Reason, ...] = ()) -> bool:
+        """Record a newly found paper, with its ranking reasons; False when it is known."""
         stamp = now()
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO papers (id, version, title, abstract, authors, categories,"
             " primary_category, published, updated, comment, section, status, run_id,"
-            " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " created_at, updated_at, reasons) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (paper.id, paper.version, paper.title, paper.abstract, json.dumps(paper.authors),
              json.dumps(paper.categories), paper.primary_category,
              paper.published.isoformat() if paper.published else None,
              paper.updated.isoformat() if paper.updated else None, paper.comment, section,
-             status, run_id, stamp, stamp),
+             status, run_id, stamp, stamp, json.dumps([list(r) for r in reasons])),
         )
         return cursor.rowcount == 1
 
@@ -215,9 +214,6 @@ class Store:
     def paper(self, paper_id: str) -> PaperRecord | None:
         row = self.db.execute("SELECT * FROM papers WHERE id=?", (paper_id,)).fetchone()
         return _paper(row) if row else None
-
-    def known_ids(self) -> set[str]:
-        return {row[0] for row in self.db.execute("SELECT id FROM papers")}
 
     def set_status(self, paper_id: str, status: str, **fields: Any) -> None:
         assert status in STATUSES, status
@@ -247,8 +243,7 @@ class Store:
                 self.db.execute("SELECT * FROM papers" + where + " ORDER BY id", args)]
 
     def counts(self) -> dict[str, int]:
-        rows = self.db.execute("SELECT status, COUNT(*) FROM papers GROUP BY status")
-        found = dict(rows.fetchall())
+        found = dict(self.db.execute("SELECT status, COUNT(*) FROM papers GROUP BY status"))
         return {status: found.get(status, 0) for status in STATUSES}
 
     # -- drafts -----------------------------------------------------------------------------
@@ -298,9 +293,13 @@ class Store:
             db.execute("UPDATE papers SET status=?, updated_at=? WHERE id=?",
                        (status, stamp, paper_id))
 
-    def save_edit(self, paper_id: str, entry: str) -> None:
-        self.db.execute("UPDATE drafts SET edited_entry=?, updated_at=? WHERE paper_id=?",
-                        (entry, now(), paper_id))
+    def save_edit(self, paper_id: str, entry: str, summary: Summary | None = None,
+                  checks: dict[str, Any] | None = None) -> None:
+        """An editor's entry; from the review page also its fields and their new checks."""
+        self.db.execute("UPDATE drafts SET edited_entry=?, summary=COALESCE(?, summary), checks="
+                        "COALESCE(?, checks), updated_at=? WHERE paper_id=?",
+                        (entry, summary and summary.model_dump_json(),
+                         None if checks is None else json.dumps(checks), now(), paper_id))
 
     def mark_published(self, paper_id: str, month: str) -> None:
         stamp = now()
@@ -332,24 +331,28 @@ class Store:
             f"UPDATE runs SET status=?, finished_at=?, error=?{assignments} WHERE id=?",
             (status, now(), error, *counts.values(), run_id))
 
+    def coverage_end(self) -> str | None:
+        """The last submission date (YYYY-MM-DD) that finished weekly runs covered, if any."""
+        end = self.db.execute("SELECT MAX(window_end) FROM runs WHERE command='weekly'"
+                              " AND status='finished'").fetchone()[0]
+        return None if end is None else str(end)
+
     def add_run_warning(self, run_id: int, source: str, message: str) -> None:
         """Something a run went on past (a source down, a malformed entry skipped)."""
         self.db.execute("INSERT INTO run_warnings VALUES (?,?,?,?)",
                         (run_id, source, message, now()))
 
     def run_warnings(self, run_id: int) -> list[dict[str, Any]]:
-        rows = self.db.execute("SELECT * FROM run_warnings WHERE run_id=? ORDER BY rowid",
-                               (run_id,))
-        return [dict(row) for row in rows]
+        return [dict(row) for row in self.db.execute(
+            "SELECT * FROM run_warnings WHERE run_id=? ORDER BY rowid", (run_id,))]
 
     def runs(self, limit: int = 5) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
         return [dict(row) for row in rows]
 
     def run_failures(self, run_id: int) -> list[dict[str, Any]]:
-        rows = self.db.execute("SELECT * FROM run_failures WHERE run_id=? ORDER BY at",
-                               (run_id,))
-        return [dict(row) for row in rows]
+        return [dict(row) for row in self.db.execute(
+            "SELECT * FROM run_failures WHERE run_id=? ORDER BY at", (run_id,))]
 
     # -- what endpoints accept --------------------------------------------------------------
 
@@ -380,6 +383,7 @@ def _paper(row: sqlite3.Row) -> PaperRecord:
         categories=tuple(json.loads(row["categories"])), published=row["published"],
         section=row["section"], attempts=row["attempts"], error=row["error"],
         error_stage=row["error_stage"], pdf_path=row["pdf_path"], updated_at=row["updated_at"],
+        reasons=tuple(Reason(*r) for r in json.loads(row["reasons"])),
     )
 
 

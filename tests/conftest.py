@@ -26,7 +26,7 @@ for _name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_pro
     os.environ.pop(_name, None)
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 
-from fakes import FakeArxiv, FakeChat  # noqa: E402
+from fakes import FakeArxiv, FakeChat, FakeDailyPapers  # noqa: E402
 
 from pipeline.config import load_config  # noqa: E402
 
@@ -45,6 +45,13 @@ def chat_api() -> Iterator[FakeChat]:
         yield fake
 
 
+@pytest.fixture
+def daily_api() -> Iterator[FakeDailyPapers]:
+    """A started fake Hugging Face Daily Papers endpoint; `daily_api.feature(day, paper)`."""
+    with FakeDailyPapers() as fake:
+        yield fake
+
+
 def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """`base` updated by `overrides`, nested dicts merged key by key (lists are replaced)."""
     out = copy.deepcopy(base)
@@ -58,13 +65,15 @@ def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def make_config(
-    tmp_path: Path, arxiv_api: FakeArxiv, chat_api: FakeChat, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, arxiv_api: FakeArxiv, chat_api: FakeChat, daily_api: FakeDailyPapers,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Callable[..., Path]:
     """`make_config(**overrides)` or `make_config({...})` -> tmp_path/"config.yaml".
 
-    The file points at the fakes with no delays and one retry, keeps every output under
-    tmp_path, and is validated with pipeline.config.load_config before it is returned. The
-    API key env var (model.api_key_env, OPENAI_API_KEY by default) is set to "test-key".
+    The file points at the fakes (arXiv, chat, Daily Papers) with no delays and one retry,
+    keeps every output under tmp_path, and is validated with pipeline.config.load_config
+    before it is returned. The API key env var (model.api_key_env, OPENAI_API_KEY by default)
+    is set to "test-key".
     """
 
     def write(overrides: dict[str, Any] | None = None, /, **more: Any) -> Path:
@@ -83,6 +92,7 @@ def make_config(
                 "api_key_env": "OPENAI_API_KEY",
                 "timeout": 30,
             },
+            "rank": {"hf_daily_url": daily_api.api_url, "timeout": 10, "retries": 1},
             "output": {
                 "dir": str(tmp_path / "output"),
                 "database": str(tmp_path / "output" / "paperlist.db"),

@@ -15,7 +15,7 @@ def test_shipped_config_documents_exactly_the_defaults() -> None:
     shipped = load_config(REPO / "config.yaml")
     assert shipped == Config(root=REPO)
     text = (REPO / "config.yaml").read_text()
-    for section in ("arxiv", "model", "extract", "weekly", "output"):
+    for section in ("arxiv", "model", "extract", "weekly", "rank", "output"):
         for key in type(getattr(shipped, section)).model_fields:
             assert f"  {key}:" in text, f"{section}.{key} is not documented in config.yaml"
 

@@ -6,10 +6,11 @@ configuration error, 3 another run holds the lock, 130 interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -19,7 +20,10 @@ import click
 from .. import __version__
 from ..errors import UsageError
 from .base import BarProgress, PaperlistGroup, config_option, install_bar, load
+from .find import register as register_find
+from .find import window_options
 from .review import register
+from .serve import serve
 
 
 @click.group(cls=PaperlistGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,6 +37,7 @@ def cli(ctx: click.Context, verbose: int) -> None:
     \b
     A week's work:
       paperlist weekly          find, download and draft last week's papers (cron)
+      paperlist candidates      the week's ranking; `paperlist draft ID` drafts others
       paperlist review          approve, edit or reject the drafts
       paperlist publish         write approved entries to output/PaperList_YYYYMM.md
     One paper:
@@ -126,21 +131,8 @@ def _print_summary(as_json: bool, entry: str, meta: dict[str, Any], summary: dic
 
 # -- weekly ---------------------------------------------------------------------------------
 
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
-
-
 @cli.command()
-@click.option("--week", metavar="YYYY-Www", help="An ISO week, e.g. 2024-W15 (default: the "
-              "last complete week).")
-@click.option("--since", callback=_date, metavar="DATE", help="First submission date "
-              "(YYYY-MM-DD), with --until instead of --week.")
-@click.option("--until", callback=_date, metavar="DATE", help="Last submission date, inclusive.")
+@window_options
 @click.option("--limit", type=click.IntRange(min=0), help="Draft at most N new papers "
               "(default: weekly.max_papers).")
 @click.option("--dry-run", is_flag=True, help="List what would be drafted; call no model.")
@@ -148,58 +140,52 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
 @click.pass_context
 def weekly(ctx: click.Context, week: str | None, since: date | None, until: date | None,
            limit: int | None, dry_run: bool) -> None:
-    """Find the week's papers for every topic and draft their entries.
+    """Find the week's papers for every topic, rank them and draft the best.
 
-    Queries arXiv for each topic in config.yaml, drops duplicates, papers already known and
-    off-topic or excluded ones, keeps the best-ranked (keyword hits in the title, then the
-    abstract, then date) up to the weekly cap, then downloads, extracts and drafts them.
-    Papers an earlier run left unfinished are taken up first. Exit code 1 when some papers
-    failed (they are retried by later runs).
+    Queries arXiv for each topic in config.yaml (by default from where the last successful
+    run stopped, less weekly.overlap_days, to the end of the last complete week), drops
+    duplicates, known and off-topic papers, ranks the rest by the group's taste, Hugging Face
+    Daily Papers and the topics (`paperlist candidates` shows the ranking), then downloads,
+    extracts and drafts the best weekly.max_papers. Papers an earlier run left unfinished
+    are taken up first. Exit code 1 when some papers failed (they are retried by later runs),
+    4 when arXiv returns no paper at all for the window.
     """
     from ..find.arxiv import ArxivSource
-    from ..find.shortlist import plan_week
-    from ..find.window import last_complete_week, parse_week, window_between
     from ..jobs.drafting import open_model
     from ..jobs.runlock import run_lock
-    from ..jobs.weekly import run_week
+    from ..jobs.selection import plan_week, weekly_window
+    from ..jobs.weekly import recorded, run_week, window_dates
     from ..store import Store
+    from .find import check_window_options, print_plan, querying
 
-    if week and (since or until):
-        raise UsageError("give --week or --since/--until, not both")
-    if (since is None) != (until is None):
-        raise UsageError("--since and --until go together")
-    if week:
-        window = parse_week(week)
-    elif since and until:
-        window = window_between(since, until)
-    else:
-        window = last_complete_week(datetime.now(UTC).date())
+    check_window_options(week, since, until)
     config = load(ctx)
     output = config.path(config.output.dir)
     with run_lock(output / "paperlist.lock", "weekly"), \
             Store(config.path(config.output.database)) as store, \
             ArxivSource(config.arxiv, config.path(config.output.cache_dir)) as source:
-        click.echo(f"Querying arXiv for {window.label} ({len(config.topics)} topics)...",
-                   err=True)
-        plan = plan_week(config, source, store, window, limit)
-        pending = store.pending(config.weekly.max_attempts)
-        click.echo(f"{len(plan.selected)} new papers selected; {len(plan.known)} already known, "
-                   f"{len(plan.unmatched)} off topic or excluded, {len(plan.over_cap)} over the "
-                   f"cap; {len(pending)} left from earlier runs.", err=True)
-        if dry_run:
-            for candidate in plan.selected:
-                paper = candidate.paper
-                click.echo(f"{paper.versioned_id}\t{candidate.topic}\t{paper.title}")
-            for record in pending:
-                click.echo(f"{record.versioned_id}\t{record.section or '-'}\t{record.title}"
-                           f"\t(resumed: {record.status})")
-            return
-        report = run_week(config, store, source,
-                          lambda: open_model(config, store, install_progress=install_bar()),
-                          plan, BarProgress())
+        window = weekly_window(config, store, week=week, since=since, until=until)
+        # the run is recorded before arXiv is asked: its window, and why it failed if it does
+        run_id = None if dry_run else store.start_run("weekly", window_dates(window))
+        with recorded(store, run_id) if run_id is not None else contextlib.nullcontext():
+            querying(config, store, window, explicit=bool(week or since))
+            plan = plan_week(config, store, source, window, limit=limit, run_id=run_id)
+            pending = store.pending(config.weekly.max_attempts)
+            click.echo(f"{len(plan.selected)} new papers selected; {len(plan.known)} already "
+                       f"known, {len(plan.unmatched)} off topic or excluded, "
+                       f"{len(plan.over_cap)} over the cap; {len(pending)} left from earlier "
+                       "runs.", err=True)
+            if dry_run:
+                print_plan(plan, pending)
+                return
+            report = run_week(config, store, source,
+                              lambda: open_model(config, store, install_progress=install_bar()),
+                              plan, BarProgress(), run_id=run_id)
         click.echo(f"Run {report.run_id}: {len(report.drafted)} drafted, {len(report.failed)} "
                    f"failed; {report.downloads} downloads, {report.model_calls} model calls, "
                    f"{report.prompt_tokens}+{report.completion_tokens} tokens.", err=True)
+        for warning in plan.warnings:
+            click.echo(f"Warning: {warning}", err=True)
         for paper_id in sorted(report.drafted):
             click.echo(paper_id)
         if report.failed:
@@ -278,3 +264,5 @@ def model_status_command(ctx: click.Context) -> None:
 
 
 register(cli)
+register_find(cli)
+cli.add_command(serve)

@@ -180,29 +180,21 @@ def publish(ctx: click.Context, month: str | None, dry_run: bool) -> None:
     Hand-written content is kept byte for byte; an entry already in the list (by arXiv link,
     or by title for hand-written entries) is never added twice.
     """
-    from ..draft.markup import sanitize_entry
-    from ..jobs.runlock import run_lock
-    from ..publish.writer import PublishItem, apply_plan, month_name, plan_diff, plan_publish
+    from ..jobs.publishing import apply_approved, output_dir, plan_approved
+    from ..jobs.runlock import lock_path, run_lock
+    from ..publish.writer import month_name, plan_diff
 
     month = month or datetime.now(UTC).strftime("%Y%m")
     month_name(month)  # refuses a malformed month before anything is read
     config = load(ctx)
-    output = config.path(config.output.dir)
-    with run_lock(output / "paperlist.lock", "publish"), _store(ctx) as store:
-        approved = list_drafts(store, "approved")
-        hosts = config.output.link_hosts  # the last gate: an editor's edit is checked too
-        items = [PublishItem(paper_id=r.paper.id, title=r.paper.title,
-                             section=r.summary.section,
-                             entry=sanitize_entry(r.final_entry, hosts)) for r in approved]
-        plan = plan_publish(output, month, items, config.sections)
+    with run_lock(lock_path(output_dir(config)), "publish"), _store(ctx) as store:
+        plan = plan_approved(config, store, month)
         if dry_run:
             click.echo(plan_diff(plan), nl=False)
             click.echo(f"Would add {len(plan.added)} entries to PaperList_{month}.md "
                        f"({len(plan.already_present)} already there).", err=True)
             return
-        apply_plan(plan)
-        for paper_id in (*plan.added, *plan.already_present):
-            store.mark_published(paper_id, month)
+        apply_approved(config, store, plan)
     for paper_id in plan.added:
         click.echo(paper_id)
     click.echo(f"Published {len(plan.added)} entries to PaperList_{month}.md"
@@ -214,10 +206,13 @@ def publish(ctx: click.Context, month: str | None, dry_run: bool) -> None:
 @config_option
 @click.pass_context
 def status(ctx: click.Context) -> None:
-    """Papers by status, the last runs, and failures with their reasons."""
+    """Papers by status, what the weekly runs covered, the last runs with their warnings,
+    and failures with their reasons."""
     with _store(ctx) as store:
         counts = store.counts()
         runs = store.runs(limit=3)
+        warnings = {run["id"]: store.run_warnings(run["id"]) for run in runs}
+        covered = store.coverage_end()
         failed = store.papers("failed")
         config = load(ctx)
         limit = config.weekly.max_attempts
@@ -230,6 +225,11 @@ def status(ctx: click.Context) -> None:
             click.echo(f"  #{run['id']} {run['command']}{window}: {run['status']}, started "
                        f"{run['started_at']}, {run['drafted']} drafted, {run['failed']} failed, "
                        f"{run['model_calls']} model calls, {run['downloads']} downloads")
+            for warning in warnings[run["id"]]:
+                click.echo(f"    warning ({warning['source']}): {warning['message']}")
+    if covered:
+        click.echo(f"Coverage: weekly runs have covered submissions up to {covered}; the next "
+                   f"one starts {config.weekly.overlap_days} days before that.")
     if failed:
         click.echo("Failures:")
         for record in failed:

@@ -38,9 +38,15 @@ class Candidate:
     title_hits: int
     abstract_hits: int
 
-    def rank_key(self) -> tuple[int, int, float, str]:
-        stamp = self.paper.published.timestamp() if self.paper.published else 0.0
-        return (-self.title_hits, -self.abstract_hits, -stamp, self.paper.id)
+
+def topic_signal(candidate: Candidate) -> tuple[float, str]:
+    """The topic signal, 0 to 1, and its note: 1 when a keyword is in the title, 0.5 when only
+    in the abstract. Weak on purpose: keyword hits say little about what editors pick (on the
+    April 2024 weeks the picks ranked 22nd to 287th by hits), but they order papers when
+    there is no history and no Daily Papers."""
+    if candidate.title_hits:
+        return 1.0, f"{candidate.topic}: keywords in the title"
+    return 0.5, f"{candidate.topic}: keywords in the abstract"
 
 
 def match(paper: Paper, topics: list[TopicSettings]) -> Candidate | None:

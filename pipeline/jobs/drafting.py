@@ -28,6 +28,7 @@ from ..models import ArxivId, Draft, DraftRecord, Extract, Section
 from ..read.extract import build_model_input, extract_isolated
 from ..read.model_input import number_sentences
 from ..store import UNFINISHED, Store
+from .selection import section_for_paper
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,12 @@ def summarize_arxiv(
     *,
     force: bool = False,
 ) -> Outcome:
-    """Look the paper up, then download, extract and summarize what is not already cached."""
+    """Look the paper up, then download, extract and summarize what is not already cached.
+
+    The paper's section comes from the selection: the one a weekly run chose for it, else
+    its nearest past entries' or its topic (`selection.section_for_paper`). A candidate that
+    a weekly run ranked below its cap is drafted like any other paper.
+    """
     paper = source.lookup(arxiv_id)
     known = store.paper(paper.id)
     record = store.draft(paper.id)
@@ -169,10 +175,14 @@ def summarize_arxiv(
                           paper_id=paper.id)
     if record and not force and is_current(record, paper.version, model.settings.name, config):
         return Outcome(record, cached=True)
+    section = known.section if known and known.section else \
+        section_for_paper(config, store, paper)
     if known is None:
-        store.add_paper(paper, section=None, run_id=None)
+        store.add_paper(paper, section=section, run_id=None)
     else:
-        store.refresh_paper(paper)
+        store.refresh_paper(paper, section=section)
+        if known.status == "candidate":
+            store.set_status(paper.id, "found")
     label = paper.versioned_id
     try:
         pdf = source.download(paper.id, paper.version)
@@ -181,7 +191,8 @@ def summarize_arxiv(
         extract = extract_cached(pdf, label, config.extract.timeout)
         if _unfinished(store, paper.id):
             store.set_status(paper.id, "extracted")
-        draft = summarize(model, request_for(config, model, paper.title, extract, paper.id))
+        draft = summarize(model, request_for(config, model, paper.title, extract, paper.id,
+                                             section))
     except PipelineError as exc:
         if _unfinished(store, paper.id):
             store.mark_failed(paper.id, _stage(exc), exc.message, None)

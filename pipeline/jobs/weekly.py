@@ -6,10 +6,11 @@ starts with whatever an earlier run left unfinished, so a killed run loses no fi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -17,9 +18,10 @@ from typing import Protocol
 from ..config import Config
 from ..draft.chat import ChatModel
 from ..draft.summarize import summarize
-from ..errors import ConfigError, PipelineError
+from ..errors import ConfigError, PipelineError, StoreError
 from ..find.arxiv import ArxivSource
 from ..find.shortlist import WeekPlan
+from ..find.window import Window
 from ..models import Draft, Extract, PaperRecord
 from ..read.extract import extract_many
 from ..store import Store
@@ -62,6 +64,37 @@ class RunReport:
     completion_tokens: int = 0
 
 
+def window_dates(window: Window) -> tuple[str, str]:
+    """A window as a run records it."""
+    return window.first.isoformat(), window.last.isoformat()
+
+
+@contextmanager
+def recorded(store: Store, run_id: int) -> Iterator[None]:
+    """Close the run as failed (or interrupted), with the reason, when the block raises:
+    arXiv unreachable or an empty window while planning. A database that cannot record it
+    does not hide the error that ended the run."""
+    try:
+        yield
+    except BaseException as exc:
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        error = "interrupted" if interrupted else str(exc) or type(exc).__name__
+        with contextlib.suppress(StoreError):
+            store.finish_run(run_id, "interrupted" if interrupted else "failed", error=error)
+        raise
+
+
+def record_plan(store: Store, plan: WeekPlan, run_id: int | None) -> None:
+    """Every new candidate of the plan, with its section and ranking reasons: the selected
+    ones to be drafted, the others as candidates that later runs skip (and `paperlist draft`
+    drafts on request)."""
+    with store.transaction():
+        for status, items in (("found", plan.selected), ("candidate", plan.over_cap)):
+            for item in items:
+                store.add_paper(item.paper, section=item.section, run_id=run_id, status=status,
+                                reasons=item.reasons)
+
+
 def run_week(
     config: Config,
     store: Store,
@@ -69,22 +102,24 @@ def run_week(
     model_factory: Callable[[], AbstractContextManager[ChatModel]],
     plan: WeekPlan,
     progress: Progress | None = None,
+    *,
+    run_id: int | None = None,
 ) -> RunReport:
-    """Record the plan's papers, then take every unfinished paper as far as a draft.
+    """Record the plan's candidates, then take every unfinished paper as far as a draft.
 
     A pipeline: papers are downloaded and extracted in growing batches while earlier ones are
-    already with the model, so the model is busy almost from the start.
+    already with the model, so the model is busy almost from the start. `run_id` is a run the
+    caller started before planning (by default one is started here); it is closed here.
     """
     progress = progress or NoProgress()
-    window = (plan.window.first.isoformat(), plan.window.last.isoformat())
-    run_id = store.start_run("weekly", window)
+    if run_id is None:
+        run_id = store.start_run("weekly", window_dates(plan.window))
     _record_warnings(store, run_id, source)  # entries the week's queries had to skip
     report = RunReport(run_id, plan)
     status = "failed"
     downloads_before = source.downloads
     try:
-        for candidate in plan.selected:
-            store.add_paper(candidate.paper, section=candidate.topic, run_id=run_id)
+        record_plan(store, plan, run_id)
         work = store.pending(config.weekly.max_attempts)
         log.info("run %d: %d papers to take to a draft", run_id, len(work))
         progress.stage("Drafting", len(work))

@@ -1,4 +1,4 @@
-"""Fake arXiv and chat-completions servers on 127.0.0.1 for the test suite.
+"""Fake arXiv, chat-completions and Daily Papers servers on 127.0.0.1 for the test suite.
 
 `tests/conftest.py` puts `tests/` on sys.path, so tests write `from fakes import FakeArxiv`.
 """
@@ -14,6 +14,7 @@ from .chat_api import (
     preflight_answer,
     requested_sections,
 )
+from .daily_papers import FakeDailyPapers, daily_item
 from .http import (
     FakeResponse,
     FakeServer,
@@ -35,6 +36,7 @@ __all__ = [
     "Completion",
     "FakeArxiv",
     "FakeChat",
+    "FakeDailyPapers",
     "FakePaper",
     "FakeResponse",
     "FakeServer",
@@ -44,6 +46,7 @@ __all__ = [
     "chat_error",
     "citing",
     "cut_off",
+    "daily_item",
     "dripping",
     "default_summary",
     "garbage",

@@ -16,7 +16,15 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from fakes import FakeArxiv, FakeChat, chat_error, citing, is_numbers_pass, preflight_answer
+from fakes import (
+    FakeArxiv,
+    FakeChat,
+    FakeDailyPapers,
+    chat_error,
+    citing,
+    is_numbers_pass,
+    preflight_answer,
+)
 from fakes.chat_api import PREFLIGHT_ANSWER
 from paths import REPO
 from weekly_fixtures import (
@@ -47,7 +55,9 @@ def week(arxiv_api: FakeArxiv, chat_api: FakeChat) -> FakeArxiv:
 
 @pytest.fixture
 def config_path(make_config: Callable[..., Path]) -> Path:
-    return make_config(model={"concurrency": 3})
+    # a cap above the fake week's 24 papers, so that these tests follow every one of them;
+    # the default cap of 15 and the ranking have their own tests in test_selection.py
+    return make_config(model={"concurrency": 3}, weekly={"max_papers": 40})
 
 
 @pytest.fixture
@@ -159,28 +169,65 @@ def test_full_week_drafts_reviews_and_publishes(week: FakeArxiv, chat_api: FakeC
 
 
 def test_dry_run_lists_and_calls_no_model(week: FakeArxiv, chat_api: FakeChat, run: Run,
-                                          tmp_path: Path) -> None:
+                                          daily_api: FakeDailyPapers, tmp_path: Path) -> None:
+    daily_api.feature("2024-04-10", week.paper("2404.06020"), upvotes=40)
+    daily_api.feature("2024-04-16", week.paper("2404.06003"), upvotes=5)
     result = run("weekly", "--week", "2024-W15", "--dry-run", "--limit", "5")
     assert result.exit_code == 0, result.stderr
-    lines = result.stdout.splitlines()
+    lines = [line.split("\t") for line in result.stdout.splitlines()]
     assert len(lines) == 5
-    # ranked by keyword hits in the title, then the abstract, then the newest
-    assert lines[0].split("\t")[:2] == ["2404.06024v1", "LLM"]
+    # no history: the featured papers first (the more upvoted first), then keyword hits in
+    # the title, ties by id
+    assert lines[0] == [
+        "1", "0.550", "drafted", "2404.06020v1", "Video Generation",
+        "Motion Priors for Video Generation",
+        "taste 0.00 (no similar past entry); community 0.50 (Daily Papers 2024-04-10, 40 "
+        "upvotes); topic 0.05 (Video Generation: keywords in the title)"]
+    assert [line[:4] for line in lines[1:]] == [
+        ["2", "0.421", "drafted", "2404.06003v1"], ["3", "0.050", "drafted", "2404.06001v1"],
+        ["4", "0.050", "drafted", "2404.06002v1"], ["5", "0.050", "drafted", "2404.06004v1"]]
     assert chat_api.calls == 0
     assert week.count("pdf") == 0
     assert "19 over the cap" in result.stderr
     assert statuses(tmp_path / "output" / "paperlist.db") == {}
 
 
-def test_the_cap_keeps_the_best_ranked(week: FakeArxiv, run: Run) -> None:
+PAST_MONTH = """# PaperList
+
+## 202403
+
+### Controllable
+#### Consistency Feedback for Conditional Controls
+- `Keypoints:` ControlNet; conditional controls; consistency feedback;
+- `Objective:` Improving conditional controls of ControlNet with consistency feedback.
+
+### Image Generation
+#### Readable Typography in Text-to-Image Generation
+- `Keypoints:` typography; readable text; text-to-image;
+- `Objective:` Text-to-image generation that renders readable typography.
+
+### LLM
+#### Large Language Models for Diffusion Model Editing
+- `Keypoints:` editing; large language models guide diffusion;
+- `Objective:` Language models guide diffusion model editing.
+"""
+
+
+def test_the_cap_keeps_the_best_ranked(week: FakeArxiv, run: Run, tmp_path: Path) -> None:
+    # the group's history: three entries like three of the week's papers
+    (tmp_path / "output").mkdir()
+    (tmp_path / "output" / "PaperList_202403.md").write_text(PAST_MONTH)
     result = run("weekly", "--week", "2024-W15", "--limit", "3")
     assert result.exit_code == 0, result.stderr
-    # two keyword hits in the title: 06002, 06003, 06012, 06021, 06024; then the newest first
     assert result.stdout.split() == ["2404.06012", "2404.06021", "2404.06024"]
+    status = statuses(tmp_path / "output" / "paperlist.db")
+    assert sorted(status.values()).count("candidate") == 21
 
 
 def test_failing_papers_are_named_retried_and_exit_1(week: FakeArxiv, chat_api: FakeChat,
-                                                     run: Run, tmp_path: Path) -> None:
+                                                     daily_api: FakeDailyPapers, run: Run,
+                                                     tmp_path: Path) -> None:
+    daily_api.feature("2024-04-12", week.paper("2404.06024"), week.paper("2404.06021"))
     week.paper("2404.06024").pdf = b"<html>captcha</html>"
     week.paper("2404.06021").pdf = b"%PDF-1.4\nnot really a pdf\n%%EOF\n"
     result = run("weekly", "--week", "2024-W15", "--limit", "4")
@@ -212,8 +259,10 @@ def test_an_auth_error_stops_the_run_with_exit_2(week: FakeArxiv, chat_api: Fake
     result = run("weekly", "--week", "2024-W15", "--limit", "3")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1].startswith("Error: the model endpoint ")
-    # the preflight met the error: nothing was downloaded
-    assert set(statuses(tmp_path / "output" / "paperlist.db").values()) == {"found"}
+    # the preflight met the error: nothing was downloaded; the three best wait as found, the
+    # others are recorded as candidates
+    found = list(statuses(tmp_path / "output" / "paperlist.db").values())
+    assert (found.count("found"), found.count("candidate")) == (3, 21)
     assert week.count("pdf") == 0
     chat_api.api_key = None
     resumed = run("weekly", "--week", "2024-W15", "--limit", "0")
@@ -292,8 +341,10 @@ def test_a_killed_run_resumes_to_the_same_files(week: FakeArxiv, chat_api: FakeC
 def test_status_reports_counts_and_runs(week: FakeArxiv, run: Run) -> None:
     assert run("weekly", "--week", "2024-W15", "--limit", "2").exit_code == 0
     result = run("status")
-    assert result.stdout.startswith("Papers: 2 drafted\nRuns:\n  #1 weekly 2024-04-08..2024-04-14: "
-                                    "finished, started ")
+    assert result.stdout.startswith("Papers: 2 drafted, 22 candidate\nRuns:\n  #1 weekly "
+                                    "2024-04-08..2024-04-14: finished, started ")
+    assert result.stdout.endswith("Coverage: weekly runs have covered submissions up to "
+                                  "2024-04-14; the next one starts 3 days before that.\n")
 
 
 def test_usage_errors(run: Run) -> None:

@@ -1,0 +1,80 @@
+"""Drafting papers an editor asked for (from the review page), under the run lock.
+
+The same path as `paperlist summarize` (`drafting.summarize_arxiv`) for each paper, with the
+model opened once for all of them, and recorded as a run (`draft`) so that `status` shows it.
+A paper that fails does not stop the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ..config import Config
+from ..errors import ConfigError, EndpointUnavailableError, PipelineError, ReviewError
+from ..find.arxiv import ArxivSource
+from ..models import ArxivId
+from ..store import Store
+from .drafting import open_model, summarize_arxiv
+from .runlock import lock_path, run_lock
+
+log = logging.getLogger(__name__)
+
+# Called with (paper id, state, message); state: "drafting", "drafted", "skipped", "failed".
+Events = Callable[[str, str, str], None]
+
+
+@dataclass
+class RequestReport:
+    """What a requested drafting did, per paper."""
+
+    run_id: int | None = None
+    drafted: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def draft_requested(config: Config, paper_ids: Sequence[str], *, force: bool = False,
+                    events: Events | None = None) -> RequestReport:
+    """Draft each paper (any arXiv id form) as `summarize` and `draft` do; `force` drafts again
+    a paper with a current draft. Raises LockedError when another run holds the lock and
+    ConfigError when no model can be opened, before any paper is touched, and ConfigError or
+    EndpointUnavailableError as soon as the model fails in a way no other paper would escape;
+    an approved or published paper is skipped, and a paper's own failure is reported through
+    `events` and the report."""
+    tell = events or (lambda paper_id, state, message: None)
+    ids = [ArxivId.parse(paper_id) for paper_id in paper_ids]
+    report = RequestReport()
+    output = config.path(config.output.dir)
+    with run_lock(lock_path(output), "draft"), \
+            Store(config.path(config.output.database)) as store, \
+            ArxivSource(config.arxiv, config.path(config.output.cache_dir)) as source, \
+            open_model(config, store) as model:
+        report.run_id = store.start_run("draft")
+        status = "failed"
+        try:
+            for arxiv_id in ids:
+                tell(arxiv_id.base, "drafting", f"with {model.settings.name}")
+                try:
+                    outcome = summarize_arxiv(config, store, source, model, arxiv_id,
+                                              force=force)
+                except ReviewError as exc:  # approved or published: nothing to draft
+                    tell(arxiv_id.base, "skipped", exc.message)
+                    continue
+                except (ConfigError, EndpointUnavailableError):
+                    raise  # no other paper would fare better
+                except PipelineError as exc:
+                    log.warning("%s: requested draft failed: %s", arxiv_id, exc.message)
+                    report.failed.append((arxiv_id.base, exc.message))
+                    tell(arxiv_id.base, "failed", exc.message)
+                    continue
+                report.drafted.append(outcome.record.paper.id)
+                flags = len(outcome.record.flags)
+                tell(arxiv_id.base, "drafted",
+                     f"{flags} check flag{'s' if flags != 1 else ''}" if flags else "verified")
+            status = "finished"
+        finally:
+            store.finish_run(report.run_id, status, found=len(ids),
+                             drafted=len(report.drafted), failed=len(report.failed),
+                             model_calls=model.calls)
+    return report
