@@ -18,7 +18,9 @@ def one_line(text: str) -> str:
 
 
 def entry_fields(summary: Summary) -> list[tuple[str, list[str]]]:
-    fields = [("Method", summary.method), ("Metric", [summary.metric])]
+    fields = [("Method", summary.method)]
+    if summary.metric:
+        fields.append(("Metric", [summary.metric]))
     if summary.results:
         fields.append(("Results", [summary.results]))
     if summary.limitation:

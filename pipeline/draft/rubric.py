@@ -1,0 +1,218 @@
+"""The editor's rubric: what makes an editor strike a drafted field, checked before they see it.
+
+An editor rejects a field written in the first person ("we propose"), a sentence cut short, a
+keypoint that is the title or a piece of a sentence, a Limitation where the paper states none
+(or one taken from elsewhere), a Metric without any of the headline numbers the abstract or
+conclusion gives, and a number attached to another quantity than in the paper ("37B
+parameters" where the paper has 671B parameters, 37B activated). Each check names its field, so
+that the passes can ask for that field once more; what still fails stays flagged on the draft.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..models import Passages, Summary
+from .checks import numbers_in, squash
+
+RUBRIC_FIELDS = ("keypoints", "objective", "method", "metric", "results", "limitation")
+MAX_KEYPOINT_WORDS = 4
+MIN_KEYPOINTS, MAX_KEYPOINTS = 3, 5
+
+_FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Oo]urs|us|[Oo]urselves|I|[Mm]y)\b")
+_FUNCTION = frozenset(
+    "a an the of and or to in on for with by from at as that which who whose is are was were be "
+    "been being has have had it its this these those than then via into onto per not no".split())
+_VERB_LIKE = frozenset("is are was were be been has have had we our they can will would "
+                       "should could may might does do did".split())
+_END = re.compile(r"[.!?][\"'”’)\]]*$")
+_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
+_STOP = _FUNCTION | {"about", "over", "up", "only", "while", "also", "both", "each", "all",
+                     "more", "less", "times", "respectively", "total", "top", "new"}
+
+
+@dataclass
+class Rubric:
+    """Failed rubric checks per field: {'metric': ['metric: ...'], ...}."""
+
+    failures: dict[str, list[str]] = field(default_factory=dict)
+
+    def fail(self, name: str, message: str) -> None:
+        self.failures.setdefault(name, []).append(message)
+
+    def passed(self, name: str) -> bool:
+        return not self.failures.get(name)
+
+
+def first_person(text: str) -> str | None:
+    """The first-person word in a field ('we', 'our'), if any; editors write about the paper."""
+    match = _FIRST_PERSON.search(text)
+    return match.group() if match else None
+
+
+def cut_short(text: str) -> bool:
+    """A sentence that stops mid-way: no closing punctuation, an open parenthesis, or a last
+    word that cannot end a sentence ('the', 'of', 'and')."""
+    text = text.strip()
+    if not text:
+        return True
+    if text.count("(") > text.count(")") or not _END.search(text):
+        return True
+    words = _WORD.findall(text)
+    return bool(words) and words[-1].casefold() in _FUNCTION
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(unicodedata.normalize("NFKC", text))
+
+
+def keypoint_problem(keypoint: str, title: str) -> str | None:
+    """Why a keypoint is no keypoint: the title, a sentence fragment, too long; None if fine."""
+    words = _words(keypoint)
+    key = squash(keypoint)
+    parts = [squash(part) for part in re.split(r"[:：]", title, maxsplit=1)]
+    if key and (key == squash(title) or key in parts and len(words) > 3):
+        return "is the title"
+    title_words = {w.casefold() for w in _words(title)}
+    if len(words) >= 4 and sum(w.casefold() in title_words for w in words) == len(words) \
+            and len(words) >= 0.8 * len(title_words):
+        return "copies the title"
+    if not words:
+        return "is empty"
+    if len(words) > MAX_KEYPOINT_WORDS and not re.search(r"\(.+\)", keypoint):
+        return f"has {len(words)} words, not a short phrase"
+    if words[0].casefold() in _FUNCTION - {"no"} or words[-1].casefold() in _FUNCTION:
+        return "is a fragment of a sentence"
+    if any(w.casefold() in _VERB_LIKE for w in words) or _END.search(keypoint.strip()):
+        return "is a fragment of a sentence"
+    if words[-1].isdigit():
+        return "is a fragment of a sentence"
+    return None
+
+
+def check_keypoints(keypoints: list[str], title: str, paper_text: str, rubric: Rubric) -> None:
+    if not MIN_KEYPOINTS <= len(keypoints) <= MAX_KEYPOINTS:
+        rubric.fail("keypoints", f"keypoints: {len(keypoints)} given, not 3 to 5")
+    for keypoint in keypoints:
+        problem = keypoint_problem(keypoint, title)
+        if problem:
+            rubric.fail("keypoints", f'keypoint "{keypoint}" {problem}')
+    squashed = squash(paper_text)
+    for left, right in zip(keypoints, keypoints[1:], strict=False):
+        joined = squash(f"{left} {right}")  # one sentence cut into pieces
+        if len(_words(left)) + len(_words(right)) >= 5 and joined in squashed:
+            rubric.fail("keypoints", f'keypoints "{left}" and "{right}" are one phrase of the '
+                                     "paper cut in two")
+
+
+def check_prose(name: str, texts: Iterable[str], rubric: Rubric) -> None:
+    for text in texts:
+        word = first_person(text)
+        if word:
+            rubric.fail(name, f'{name}: written in the first person ("{word}"); write about '
+                              "the paper")
+        if cut_short(text):
+            rubric.fail(name, f'{name}: a sentence is cut short: "…{text.strip()[-40:]}"')
+
+
+def _content(text: str) -> set[str]:
+    return {w.casefold()[:6] for w in _words(text)
+            if w.casefold() not in _STOP and not w[0].isdigit() and len(w) > 2}
+
+
+def check_limitation(limitation: str | None, passages: Passages, rubric: Rubric) -> None:
+    if not limitation:
+        return
+    if not passages.limitations:
+        rubric.fail("limitation", "limitation: the paper states no limitation of its own")
+        return
+    said = _content(limitation)
+    source = _content(" ".join(passages.limitations))
+    if said and len(said & source) < max(2, 0.3 * len(said)):
+        rubric.fail("limitation", "limitation: not what the paper states as its limitation")
+
+
+def headline_numbers(passages: Passages) -> set[str]:
+    """The numbers of the abstract's and conclusion's number sentences, as `numbers_in` gives
+    them, with and without their unit."""
+    found: set[str] = set()
+    for number in numbers_in(" ".join(passages.claims)):
+        found |= {number, number.rstrip("%xBMK")}
+    return found
+
+
+def check_metric(metric: str | None, passages: Passages, rubric: Rubric) -> None:
+    wanted = headline_numbers(passages)
+    if not wanted:
+        return
+    if not metric:
+        rubric.fail("metric", "metric: missing, though the abstract or conclusion reports "
+                              "numbers")
+        return
+    if not any(n in wanted for n in numbers_in(metric)):
+        examples = ", ".join(list(dict.fromkeys(numbers_in(" ".join(passages.claims))))[:4])
+        rubric.fail("metric", "metric: none of the headline numbers of the abstract or "
+                              f"conclusion ({examples})")
+
+
+def _neighbours(words: list[str], at: int, before: int, after: int) -> set[str]:
+    near = words[max(0, at - before):at] + words[at + 1:at + 1 + after]
+    return {w.casefold()[:5] for w in near
+            if w.casefold() not in _STOP and not w[0].isdigit() and len(w) > 2}
+
+
+def _number_positions(text: str) -> list[tuple[str, list[str], int]]:
+    """Each number of a text with its unit, the text's tokens and the number's token index."""
+    tokens = [m.group() for m in re.finditer(r"\d+(?:,\d{3})*(?:\.\d+)?(?:\s?(?:%|[x×]"
+                                             r"|[KMBT]\b|k\b))?|[^\W_]+", text)]
+    found = []
+    for i, token in enumerate(tokens):
+        if token[0].isdigit():
+            number = numbers_in(token)
+            if number:
+                found.append((number[0], tokens, i))
+    return found
+
+
+def check_quantities(name: str, text: str | None, paper_text: str, rubric: Rubric) -> None:
+    """A number of the paper put next to another quantity than the paper's own: its neighbours
+    in the draft (a few words either side) occur near none of its occurrences in the paper."""
+    if not text:
+        return
+    in_paper: dict[str, set[str]] = {}
+    for number, tokens, at in _number_positions(paper_text):
+        in_paper.setdefault(number, set()).update(_neighbours(tokens, at, 8, 8))
+    for sentence in re.split(r"(?<=[.;])\s+", text):
+        seen: dict[str, set[str]] = {}
+        for number, tokens, at in _number_positions(sentence):
+            near = _neighbours(tokens, at, 2, 3)
+            if number in seen and seen[number] != near and number in in_paper \
+                    and number.rstrip("%xBMK") != number:
+                rubric.fail(name, f"{name}: {number} stands for two different quantities")
+            seen[number] = near
+            if number not in in_paper or not near or len(number) < 2:
+                continue
+            if not near & in_paper[number]:
+                word = sorted(near)[0]
+                rubric.fail(name, f'{name}: {number} is next to "{word}…" here, but not in '
+                                  "the paper")
+
+
+def check_rubric(summary: Summary, passages: Passages, title: str, paper_text: str) -> Rubric:
+    """Every rubric check on one draft; `paper_text` is the paper's whole extracted text."""
+    rubric = Rubric()
+    check_keypoints(summary.keypoints, title, paper_text, rubric)
+    check_prose("objective", [summary.objective], rubric)
+    check_prose("method", summary.method, rubric)
+    for name in ("metric", "results", "limitation"):
+        value = getattr(summary, name)
+        if value:
+            check_prose(name, [value], rubric)
+    check_limitation(summary.limitation, passages, rubric)
+    check_metric(summary.metric, passages, rubric)
+    check_quantities("metric", summary.metric, paper_text, rubric)
+    check_quantities("results", summary.results, paper_text, rubric)
+    return rubric
