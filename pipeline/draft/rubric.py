@@ -22,7 +22,7 @@ RUBRIC_FIELDS = ("keypoints", "objective", "method", "metric", "results", "limit
 MAX_KEYPOINT_WORDS = 4
 MIN_KEYPOINTS, MAX_KEYPOINTS = 3, 5
 
-_FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Oo]urs|us|[Oo]urselves|I|[Mm]y)\b")
+_FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Oo]urs|us|[Oo]urselves|[Mm]y)\b")  # not "I": Phase I
 _FUNCTION = frozenset(
     "a an the of and or to in on for with by from at as that which who whose is are was were be "
     "been being has have had it its this these those than then via into onto per not no".split())
