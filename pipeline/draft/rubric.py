@@ -22,10 +22,12 @@ RUBRIC_FIELDS = ("keypoints", "objective", "method", "metric", "results", "limit
 MAX_KEYPOINT_WORDS = 4
 MIN_KEYPOINTS, MAX_KEYPOINTS = 3, 5
 
-_FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Oo]urs|us|[Oo]urselves|[Mm]y)\b")  # not "I": Phase I
+# Not "I": 'Phase I', 'Type I error'.
+_FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Oo]urs|us|[Oo]urselves|[Mm]y)\b")
 _FUNCTION = frozenset(
     "a an the of and or to in on for with by from at as that which who whose is are was were be "
     "been being has have had it its this these those than then via into onto per not no".split())
+_CAN_END = frozenset("it this these those then not".split())  # 'outperforms it.'
 _VERB_LIKE = frozenset("is are was were be been has have had we our they can will would "
                        "should could may might does do did".split())
 _END = re.compile(r"[.!?][\"'”’)\]]*$")
@@ -62,7 +64,7 @@ def cut_short(text: str) -> bool:
     if text.count("(") > text.count(")") or not _END.search(text):
         return True
     words = _WORD.findall(text)
-    return bool(words) and words[-1].casefold() in _FUNCTION
+    return bool(words) and words[-1].casefold() in _FUNCTION - _CAN_END
 
 
 def _words(text: str) -> list[str]:
@@ -135,13 +137,26 @@ def check_limitation(limitation: str | None, passages: Passages, rubric: Rubric)
         rubric.fail("limitation", "limitation: not what the paper states as its limitation")
 
 
-def headline_numbers(passages: Passages) -> set[str]:
-    """The numbers of the abstract's and conclusion's number sentences, as `numbers_in` gives
-    them, with and without their unit."""
-    found: set[str] = set()
-    for number in numbers_in(" ".join(passages.claims)):
-        found |= {number, number.rstrip("%xBMK")}
+_NAMED = re.compile(r"\w+[@-]\d[\w.]*|\b[A-Za-z]+\d[\w.]*")  # recall@20, GPT-4, GSM8K
+_NUMBER_RUN = re.compile(r"(?:\d+(?:\.\d+)?%?[\s,]+){4,}")
+_LINK = re.compile(r"https?://|www\.|github\.com", re.I)
+
+
+def measured(text: str) -> list[str]:
+    """The numbers of a text that measure something, as `numbers_in` gives them: with a unit
+    or a decimal point, or 10 and over; not the digits of a name ('recall@20', 'GPT-4')."""
+    found = []
+    for number in numbers_in(_NAMED.sub(" ", text)):
+        plain = number.rstrip("%xBMK")
+        if number != plain or "." in plain or (plain.isdigit() and int(plain) >= 10):
+            found.append(number)
     return found
+
+
+def headline_numbers(passages: Passages) -> list[str]:
+    """The numbers the Metric must give one of: the abstract's and conclusion's number
+    sentences', else (a paper whose abstract gives none) those of its results sentences."""
+    return list(dict.fromkeys(measured(" ".join(passages.claims or passages.results))))
 
 
 def check_metric(metric: str | None, passages: Passages, rubric: Rubric) -> None:
@@ -149,13 +164,21 @@ def check_metric(metric: str | None, passages: Passages, rubric: Rubric) -> None
     if not wanted:
         return
     if not metric:
-        rubric.fail("metric", "metric: missing, though the abstract or conclusion reports "
-                              "numbers")
+        rubric.fail("metric", "metric: missing, though the paper reports numbers")
         return
-    if not any(n in wanted for n in numbers_in(metric)):
-        examples = ", ".join(list(dict.fromkeys(numbers_in(" ".join(passages.claims))))[:4])
-        rubric.fail("metric", "metric: none of the headline numbers of the abstract or "
-                              f"conclusion ({examples})")
+    given = set(measured(metric))
+    if not given & {n for w in wanted for n in (w, w.rstrip("%xBMK"))}:
+        where = "abstract or conclusion" if passages.claims else "results"
+        rubric.fail("metric", f"metric: none of the headline numbers of the {where} "
+                              f"({', '.join(wanted[:4])})")
+
+
+def check_junk(name: str, text: str | None, rubric: Rubric) -> None:
+    """What pypdf leaves of a figure (a run of bare numbers) or a link: never part of an entry."""
+    if text and _NUMBER_RUN.search(text):
+        rubric.fail(name, f"{name}: a run of bare numbers, not a sentence")
+    if text and _LINK.search(text):
+        rubric.fail(name, f"{name}: a link, not a sentence about the paper")
 
 
 def _neighbours(words: list[str], at: int, before: int, after: int) -> set[str]:
@@ -211,6 +234,10 @@ def check_rubric(summary: Summary, passages: Passages, title: str, paper_text: s
         value = getattr(summary, name)
         if value:
             check_prose(name, [value], rubric)
+    for name in ("objective", "metric", "results", "limitation"):
+        check_junk(name, getattr(summary, name), rubric)
+    for item in summary.method:
+        check_junk("method", item, rubric)
     check_limitation(summary.limitation, passages, rubric)
     check_metric(summary.metric, passages, rubric)
     check_quantities("metric", summary.metric, paper_text, rubric)

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import UnusableAnswerError
 from ..models import Draft, Passages, Summary, Usage
+from ..read.sentences import split_sentences
 from .chat import ChatModel, Tally
 from .checks import EVIDENCE_FIELDS, CheckReport, PaperText, Quote, run_checks
 from .evidence import supporting
@@ -38,6 +39,7 @@ _LABEL = re.compile(  # 'Metric: ...', 'Performance and Efficiency Metrics: ...'
     r"^(?=[^:]{0,50}\b(?:objective|method|metric|result|limitation|evaluation|performance"
     r"|answer|summary|keypoint|finding)s?\b)[A-Z][\w-]*(?: [\w-]+){0,3}:\s+(?=[A-Z0-9])", re.I)
 _MARKER = re.compile(r"\s*\[\d+(?:\s*[,-]\s*\d+)*\]")
+_LINK = re.compile(r"https?://|github\.com/", re.I)
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,8 @@ def _tidy(text: str, *, local: bool) -> str:
     """One field's text: the third person, no label or [n] marker in front, whole sentences."""
     text = " ".join(_MARKER.sub("", text).split())
     text = _LABEL.sub("", text, count=1)
+    kept = [s for s in split_sentences(text) if not _LINK.search(s)]  # 'Code is at https://...'
+    text = " ".join(kept) if kept else text
     text = third_person(text)
     text = text[:1].upper() + text[1:]
     if local and cut_short(text):  # cut at the grammar's limit: end at the last whole sentence

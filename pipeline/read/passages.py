@@ -113,6 +113,17 @@ def short_name(title: str) -> str | None:
     return None
 
 
+_NUMBER_RUN = re.compile(r"(?:\s+[-+]?\d+(?:\.\d+)?%?){4,}(?=\s|$)")
+_LINK = re.compile(r"https?://\S+|\bgithub\.com/\S+", re.I)
+
+
+def _clean(text: str) -> str:
+    """A passage without the runs of bare numbers a figure's axis leaves in the text, and
+    without the sentence that gives a link ('Our code is available at https://...')."""
+    text = " ".join(_NUMBER_RUN.sub(" ", text).split())
+    return " ".join(s for s in split_sentences(text) if not _LINK.search(s))
+
+
 def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.5) -> Passages:
     """The abstract, what the paper does, its method overview and component names, its
     headline number sentences (abstract and conclusion), results-section number sentences,
@@ -120,10 +131,10 @@ def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.
     """
     body = _body(extract)
     abstract_section = next((s for s in body if s.kind == "abstract"), None)
-    abstract = abstract_section.text.strip() if abstract_section else ""
+    abstract = _clean(abstract_section.text) if abstract_section else ""
     if not abstract:  # no abstract found: the opening of the paper stands in for it
         opening = next((s for s in body if s.kind in ("front", "introduction") and s.text), None)
-        abstract = opening.text[:1500] if opening else ""
+        abstract = _clean(opening.text[:1500]) if opening else ""
     conclusion_sections = [s for s in body if s.kind == "conclusion"]
     name = short_name(title or extract.title)
     framing = [s for s in body if s.kind in ("abstract", "introduction", "conclusion")]
@@ -131,7 +142,8 @@ def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.
         (sentence for section in framing for sentence in _sentences(section)),
         lambda s: _is_contribution(s, name), MAX_CONTRIBUTIONS)
     headline_pool = [sentence for section in body if section.kind in ("abstract", "conclusion")
-                     for sentence in _sentences(section) if result_numbers(sentence)]
+                     for sentence in _sentences(section)
+                     if result_numbers(sentence) and not _LINK.search(sentence)]
     claims = tuple(_distinct(headline_pool))
     headline = _top(list(claims), MAX_HEADLINE)
     results: tuple[str, ...] = ()
@@ -193,19 +205,26 @@ def _pick(sentences: Iterator[str], wanted: object, limit: int) -> tuple[str, ..
 
 
 def _is_contribution(sentence: str, name: str | None) -> bool:
-    if _CITES_OTHERS.search(sentence) or _OTHERS.search(sentence):
+    if _CITES_OTHERS.search(sentence) or _OTHERS.search(sentence) or _LINK.search(sentence):
         return False
     if _DOES.search(sentence) or _ARTIFACT.search(sentence):
         return True
     return bool(name) and sentence.startswith(f"{name} ")
 
 
+_BACKGROUND = re.compile(r"\binspired by\b|\b(?:has|have) been (?:\w+ly )?(?:widely |commonly )?"
+                         r"(?:used|applied|adopted|proposed|studied|shown)\b"
+                         r"|^the (?:former|latter)\b|^(?:figure|fig\.|table)\s*\d", re.I)
+
+
 def _method_overview(body: list[Section]) -> tuple[str, ...]:
-    """The first sentences of the method: its first section that is not preliminaries."""
+    """The opening of the method: the first sentences of its first section that is not
+    preliminaries, without background on others' techniques, captions and links."""
     for section in body:
         if section.kind != "method" or _PRELIMINARY.search(section.heading):
             continue
-        sentences = [s for s in _sentences(section) if not _CITES_OTHERS.search(s)]
+        sentences = [s for s in _sentences(section) if not _CITES_OTHERS.search(s)
+                     and not _LINK.search(s) and not _BACKGROUND.search(s)]
         if sentences:
             return tuple(sentences[:4])
     return ()

@@ -97,7 +97,7 @@ def test_a_metric_needs_a_headline_number() -> None:
     rubric = Rubric()
     check_metric(None, CLAIMS, rubric)
     assert rubric.failures["metric"] == [
-        "metric: missing, though the abstract or conclusion reports numbers"]
+        "metric: missing, though the paper reports numbers"]
     check_metric("Evaluated on a benchmark.", Passages(), rubric)  # no numbers to report
     assert len(rubric.failures["metric"]) == 1
 
@@ -126,3 +126,24 @@ def test_a_draft_an_editor_would_take_passes_the_whole_rubric() -> None:
         section="LLM")
     rubric = check_rubric(summary, CLAIMS, TITLE, PAPER)
     assert rubric.failures == {}
+
+
+def test_metric_names_and_figure_residue_are_no_headline_numbers() -> None:
+    pasa = Passages(claims=("PaSa-7B surpasses Google by 37.78% in recall@20 and 39.90% in "
+                            "recall@50.",))
+    rubric = Rubric()
+    check_metric("PaSa is evaluated with recall@20 and recall@50 on GPT-4 queries.", pasa,
+                 rubric)
+    assert rubric.failures["metric"] == [
+        "metric: none of the headline numbers of the abstract or conclusion (37.78%, 39.9%)"]
+    no_claims = Passages(results=("MoBA achieves a speedup of up to 6.5x at 1M tokens.",))
+    rubric = Rubric()
+    check_metric("MoBA matches full attention on long-context tasks.", no_claims, rubric)
+    assert rubric.failures["metric"] == [
+        "metric: none of the headline numbers of the results (6.5x, 1M)"]
+    summary = Summary(keypoints=["MoE", "MLA", "FP8"], objective="The paper builds a model.",
+                      method=["It is trained.", "Code at https://github.com/x/y."],
+                      metric="Scores 0 20 40 60 80 100 5.76 on it.", section="LLM")
+    failures = check_rubric(summary, Passages(), TITLE, PAPER).failures
+    assert failures == {"metric": ["metric: a run of bare numbers, not a sentence"],
+                        "method": ["method: a link, not a sentence about the paper"]}
