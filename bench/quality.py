@@ -18,6 +18,7 @@ Drafts every PDF in a folder (default ../shared/corpus/pdf) exactly as `paperlis
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -26,6 +27,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from local import children_peak_rss_mb  # noqa: E402  (bench/local.py, beside this file)
 
 from pipeline.config import Config, load_config  # noqa: E402
 from pipeline.draft.entry import render_entry  # noqa: E402
@@ -78,6 +81,7 @@ def main() -> None:
     rows: list[Row] = []
     blind = ["# Drafts for a blind read", "",
              "Each paper: its title and the opening of its abstract, then the drafted entry.", ""]
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     with open_model(config) as model:
         print(f"model {model.settings.name} at {model.endpoint}", flush=True)
         print(f"{'paper':<18} {'seconds':>7} {'prompt':>6} {'output':>6} {'calls':>5}  "
@@ -109,9 +113,13 @@ def main() -> None:
             entry = render_entry(title, draft.summary, None, root=config.root)
             blind += [f"## {excerpt(title, 200)}", "", f"> {excerpt(request.passages.abstract)}",
                       "", "```markdown", entry.rstrip(), "```", ""]
+        peak = children_peak_rss_mb() if model.local else 0.0
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(blind), encoding="utf-8")
     report(rows)
+    if peak:
+        print(f"local server peak RSS {peak:.0f} MB")
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(f"\nthe drafts, for a blind read: {args.out}")
 
 

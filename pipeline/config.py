@@ -24,9 +24,10 @@ from pydantic import (
 from .errors import ConfigError
 
 CONFIG_ENV = "PAPERLIST_CONFIG"
-# Prompt processing on 2 CPU cores runs at about 40-55 tokens/s, so a paper's text is cut to
-# this many (estimated) tokens on the local model to keep a summary near 40 s.
-LOCAL_INPUT_TOKENS = 1200
+# Prompt processing on 2 CPU cores runs at about 40-55 tokens/s, so the local model reads at
+# most this many (estimated) tokens of a paper's passages (abstract, what it does, conclusion):
+# read once, then served from the prompt cache to every request for the draft.
+LOCAL_INPUT_TOKENS = 900
 DEFAULT_CONFIG = "config.yaml"
 
 

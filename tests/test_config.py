@@ -33,7 +33,7 @@ def test_the_shipped_config_leaves_the_local_models_own_defaults(
     local = local_settings(shipped.model)
     assert (local.timeout, local.concurrency, local.context_tokens) == (600, 1, 8192)
     assert local.name == DEFAULT_MODEL.name == "qwen2.5-coder-1.5b-instruct-q4_k_m"
-    assert shipped.input_budget(local, local=True) <= 1200
+    assert shipped.input_budget(local, local=True) == 900
 
 
 def test_the_older_spelling_of_the_local_model_file(tmp_path: Path) -> None:

@@ -96,7 +96,7 @@ class Talk:
             self._paper = render(
                 "paper.j2", self.model.root, title=self.title, paper_id=self.paper_id,
                 abstract=third_person(passages.abstract), contributions=contributions,
-                conclusion=third_person(passages.conclusion[:1200]) if not self.text else "",
+                conclusion=third_person(passages.conclusion) if not self.text else "",
                 text=self.text).text.rstrip()
         return self._paper
 

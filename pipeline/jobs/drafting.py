@@ -26,7 +26,8 @@ from ..local.files import LOCAL_EXTRA, runtime_available
 from ..local.server import local_server, local_settings, wants_local
 from ..models import ArxivId, Draft, DraftRecord, Extract, Paper, Section
 from ..read.extract import build_model_input, extract_pdf
-from ..read.passages import find_passages, paper_sentences
+from ..read.model_input import char_limit
+from ..read.passages import find_passages, fit_passages, paper_sentences
 from ..store import UNFINISHED, Store
 from .selection import section_for_paper
 
@@ -144,10 +145,12 @@ def request_for(config: Config, model: ChatModel, title: str, extract: Extract,
     one-off `summarize`) `section_for` picks it. The model is never asked for it.
     """
     ratio = config.extract.chars_per_token
-    passages = find_passages(extract, title, ratio)
+    budget = config.input_budget(model.settings, local=model.local)
+    passages = find_passages(extract, title, ratio, numbers_budget=config.checks.numbers_budget)
     text = ""
-    if not model.local:  # an endpoint reads the paper itself; the local model its passages
-        budget = config.input_budget(model.settings)
+    if model.local:  # the local model reads the passages, within the budget
+        passages = fit_passages(passages, char_limit(budget, ratio))
+    else:  # an endpoint reads the paper itself, besides
         text = build_model_input(extract, budget, ratio).text
     section = suggested_section or section_for(
         config, title, paper.abstract if paper else passages.abstract, paper)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from ..models import Extract, Passages, Section
 from .model_input import number_sentences
@@ -27,7 +28,6 @@ MAX_HEADLINE = 4
 MAX_RESULTS = 3
 MAX_FINDINGS = 3
 MAX_LIMITATIONS = 3
-RESULTS_BUDGET = 160  # tokens of results-section number sentences, when the abstract has none
 _MAX_LIMITATION_CHARS = 700
 _MAX_RESULT_CHARS = 320
 _MATH = re.compile(r"\s[=−]\s|\d\s?[×x]\s?\d")  # '1 − 512×3 32768 = 95.31%': an equation
@@ -124,11 +124,13 @@ def _clean(text: str) -> str:
     return " ".join(s for s in split_sentences(text) if not _LINK.search(s))
 
 
-def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.5) -> Passages:
+def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.5, *,
+                  numbers_budget: int = 500) -> Passages:
     """The abstract, what the paper does, its method overview and component names, its
-    headline number sentences (abstract and conclusion), results-section number sentences,
-    findings, its conclusion, and where it states its own limitations (empty when it does not).
-    """
+    headline number sentences (abstract and conclusion), the results sections' number
+    sentences (within `numbers_budget` tokens, only when the abstract and conclusion give no
+    numbers), findings, its conclusion, and where it states its own limitations (empty when it
+    does not)."""
     body = _body(extract)
     abstract_section = next((s for s in body if s.kind == "abstract"), None)
     abstract = _clean(abstract_section.text) if abstract_section else ""
@@ -147,10 +149,10 @@ def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.
     claims = tuple(_distinct(headline_pool))
     headline = _top(list(claims), MAX_HEADLINE)
     results: tuple[str, ...] = ()
-    if not headline:  # the introduction's, then the results sections' best number sentences
+    if not headline and numbers_budget:  # the introduction's, then the results sections' best
         intro = [sentence for section in body if section.kind == "introduction"
                  for sentence in _sentences(section) if reports_numbers(sentence, strict=True)]
-        lines = number_sentences(extract, RESULTS_BUDGET * 4, chars_per_token).splitlines()
+        lines = number_sentences(extract, numbers_budget, chars_per_token).splitlines()
         found = [line.split("] ", 1)[1] for line in lines if line.startswith("[results] ")]
         results = _top(_distinct(intro + found), MAX_RESULTS)
     findings = _pick((sentence for section in body if section.kind in ("abstract", "conclusion")
@@ -286,3 +288,26 @@ def limitation_passage(body: list[Section], name: str | None = None) -> tuple[st
             break
         kept.append(sentence)
     return tuple(kept)
+
+
+def fit_passages(passages: Passages, limit: int) -> Passages:
+    """The passages whose abstract, contributions and conclusion (what a model reads of the
+    paper) take at most `limit` characters: the conclusion is cut first, then contributions."""
+    room = limit - len(passages.abstract)
+    contributions: list[str] = []
+    for sentence in passages.contributions:
+        if len(sentence) + 3 > room:
+            break
+        contributions.append(sentence)
+        room -= len(sentence) + 3
+    conclusion = passages.conclusion
+    if len(conclusion) > room:
+        kept = []
+        for sentence in split_sentences(conclusion):
+            if len(sentence) + 1 > room:
+                break
+            kept.append(sentence)
+            room -= len(sentence) + 1
+        conclusion = " ".join(kept)
+    return replace(passages, abstract=passages.abstract[:max(limit, 0)],
+                   contributions=tuple(contributions), conclusion=conclusion)

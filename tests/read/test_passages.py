@@ -89,3 +89,16 @@ def test_the_corpus_papers_that_state_their_own_limitations() -> None:
     assert sorted(stated) == ["2202.00535v1", "2405.04434"]
     assert "limited proficiency in other languages" in " ".join(stated["2405.04434"])
     assert stated["2202.00535v1"][-1] == "This can be one limitation of the method."
+
+
+def test_passages_fit_the_local_models_budget() -> None:
+    from pipeline.models import Passages
+    from pipeline.read.passages import fit_passages
+
+    passages = Passages(abstract="A" * 100, contributions=("B" * 40, "C" * 40),
+                        conclusion="First sentence here. Second sentence here.")
+    assert fit_passages(passages, 1000) == passages
+    tight = fit_passages(passages, 170)  # 100 + 43 + 21: the abstract, one more, one sentence
+    assert tight.contributions == ("B" * 40,)
+    assert tight.conclusion == "First sentence here."
+    assert fit_passages(passages, 120).conclusion == ""
