@@ -2,7 +2,7 @@
 
 Runs llama.cpp's OpenAI-compatible server (xllamacpp) in this process until SIGTERM or SIGINT
 arrives or stdin closes, so that a parent killed with SIGKILL leaves no orphan behind. A stop
-takes effect within `STOP_GRACE` seconds even while a request is being answered.
+takes effect at once, even while a request is being answered.
 `pipeline.local.server.LocalServer` starts it and watches it.
 """
 
@@ -22,10 +22,6 @@ from .files import RUNTIME_MODULE
 
 LOCAL_HOST = "127.0.0.1"
 API_KEY_ENV = "PAPERLIST_LOCAL_API_KEY"
-# Seconds a stop may spend in llama.cpp's own shutdown, which waits for the request in
-# progress to finish (30 s to minutes on a CPU); past that the process ends outright, as
-# nothing the server holds is worth keeping.
-STOP_GRACE = 2.0
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -91,16 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"listening on {server.listening_address}", file=sys.stderr, flush=True)
     while not stop.wait(0.5):
         pass
-    ending = threading.Timer(STOP_GRACE, _end_now)
-    ending.daemon = True
-    ending.start()
-    del server
-    return 0
-
-
-def _end_now() -> None:
-    """End the process at once, mid-request if need be (stdio flushed first)."""
-    with contextlib.suppress(Exception):
+    # Not `del server`: llama.cpp's own shutdown waits, holding the GIL, for the answer in
+    # progress to finish (30 s to minutes on a CPU). Nothing the server holds is worth keeping,
+    # so the process ends here, at once, with or without a request in progress.
+    with contextlib.suppress(OSError, ValueError):
         sys.stderr.flush()
     os._exit(0)
 
