@@ -90,9 +90,16 @@ def keypoint_problem(keypoint: str, title: str) -> str | None:
         return "is a fragment of a sentence"
     if any(w.casefold() in _VERB_LIKE for w in words) or _END.search(keypoint.strip()):
         return "is a fragment of a sentence"
-    if words[-1].isdigit():
-        return "is a fragment of a sentence"
+    if words[-1].isdigit() or (len(words) >= 3 and words[-2].casefold() in ("and", "or")
+                               and re.search(r"(?:ent|al|ive|ous|ic|able|ible|ful|less)$",
+                                             words[-1].casefold())):
+        return "is a fragment of a sentence"  # '... 671', 'Economical training and efficient'
     return None
+
+
+def _initials(keypoint: str) -> str:
+    words = [w for w in _words(keypoint) if w.casefold() not in _FUNCTION]
+    return "".join(w[0] for w in words).casefold() if len(words) > 1 else ""
 
 
 def check_keypoints(keypoints: list[str], title: str, paper_text: str, rubric: Rubric) -> None:
@@ -102,6 +109,10 @@ def check_keypoints(keypoints: list[str], title: str, paper_text: str, rubric: R
         problem = keypoint_problem(keypoint, title)
         if problem:
             rubric.fail("keypoints", f'keypoint "{keypoint}" {problem}')
+    acronyms = {squash(k).rstrip("s") for k in keypoints if len(_words(k)) == 1}
+    for keypoint in keypoints:
+        if _initials(keypoint) and _initials(keypoint) in acronyms:
+            rubric.fail("keypoints", f'keypoint "{keypoint}" repeats its acronym')
     squashed = squash(paper_text)
     for left, right in zip(keypoints, keypoints[1:], strict=False):
         joined = squash(f"{left} {right}")  # one sentence cut into pieces
@@ -161,7 +172,7 @@ def headline_numbers(passages: Passages) -> list[str]:
 
 def check_metric(metric: str | None, passages: Passages, rubric: Rubric) -> None:
     wanted = headline_numbers(passages)
-    if not wanted:
+    if not wanted or (passages.survey and not metric):  # a survey has no evaluation of its own
         return
     if not metric:
         rubric.fail("metric", "metric: missing, though the paper reports numbers")

@@ -144,10 +144,14 @@ def writes_cjk(language: str) -> bool:
     return any(name in language.casefold() for name in CJK_LANGUAGES)
 
 
-def _sentence(least: int, most: int, banned: str) -> dict[str, Any]:
-    """A string that starts with a capital or digit and ends with a full stop."""
+def _sentence(least: int, most: int, banned: str, *, one: bool = True) -> dict[str, Any]:
+    """A string that starts with a capital or digit and ends with a full stop; with `one`, a
+    single sentence: a full stop inside it must not be followed by a space (3.5 and e.g. pass),
+    so the model ends its answer where it ends its sentence."""
+    if not one:
+        return {"type": "string", "pattern": f'^[A-Z0-9][^"{banned}]{{{least},{most}}}[.]$'}
     return {"type": "string",
-            "pattern": f'^[A-Z0-9][^"{banned}]{{{least},{most}}}[.]$'}
+            "pattern": f'^[A-Z0-9]([^".{banned}]|[.][^ ".{banned}]){{{least},{most}}}[.]$'}
 
 
 def local_schema(field: str, *, language: str = "English") -> dict[str, Any]:
@@ -176,8 +180,9 @@ def local_schema(field: str, *, language: str = "English") -> dict[str, Any]:
         prop.update(minItems=2, maxItems=4)
     elif writes_cjk(language):
         schema["properties"][field] = {"type": "string", "maxLength": LOCAL_LIMITS[field]}
-    else:
-        schema["properties"][field] = _sentence(15, LOCAL_LIMITS[field], banned)
+    else:  # the Metric may take two sentences; the rest one
+        schema["properties"][field] = _sentence(15, LOCAL_LIMITS[field], banned,
+                                                one=field != "metric")
     return schema
 
 

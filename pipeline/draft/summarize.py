@@ -29,7 +29,8 @@ from .chat import ChatModel, Tally
 from .checks import EVIDENCE_FIELDS, CheckReport, PaperText, Quote, run_checks
 from .evidence import supporting
 from .passes import PROMPT_TEMPLATES, Talk, ask_again, ask_all, ask_fields, fields_for, third_person
-from .rubric import RUBRIC_FIELDS, Rubric, check_rubric, cut_short, keypoint_problem
+from .rubric import RUBRIC_FIELDS, Rubric, check_rubric, cut_short, keypoint_problem, measured
+from .schema import LOCAL_LIMITS
 from .templates import version_of
 
 log = logging.getLogger(__name__)
@@ -124,19 +125,40 @@ def _fix(model: ChatModel, talk: Talk, request: SummaryRequest, paper: PaperText
     second, second_rubric = _check(candidate, request, paper)
     kept = {n: getattr(candidate, n) for n in failing
             if len(second.problems.get(n, [])) < len(report.problems.get(n, []))}
-    if not kept:
-        return summary, report, rubric
     final = summary.model_copy(update=kept)
-    final_report, final_rubric = _check(final, request, paper)
-    return final, final_report, final_rubric
+    final_report, final_rubric = _check(final, request, paper) if kept else (report, rubric)
+    quoted = _quoted(final, final_rubric, request.passages)
+    if not quoted:
+        return final, final_report, final_rubric
+    final = final.model_copy(update=quoted)
+    return (final, *_check(final, request, paper))
+
+
+def _quoted(summary: Summary, rubric: Rubric, passages: Passages) -> dict[str, str]:
+    """Where a Metric still lacks the headline numbers, or a Limitation is still not the one
+    the paper states, the paper's own sentences, in the third person, as an editor would
+    quote them: its best number sentence, or its first limitation sentence(s)."""
+    quoted: dict[str, str] = {}
+    numbers = passages.headline or passages.results
+    if any("none of the headline numbers" in m for m in rubric.failures.get("metric", [])) \
+            and numbers:
+        best = sorted(numbers, key=lambda s: -len(measured(s)))[0]
+        quoted["metric"] = third_person(best)
+    if any("not what the paper states" in m for m in rubric.failures.get("limitation", [])) \
+            and passages.limitations:
+        quoted["limitation"] = third_person(" ".join(passages.limitations[:2]))
+    return {name: text[:1].upper() + text[1:] for name, text in quoted.items()}
 
 
 def _summary(values: dict[str, Any], request: SummaryRequest, *, local: bool) -> Summary:
     """The answers as an entry's fields, tidied, with the section from the request."""
-    tidy: dict[str, Any] = {name: _tidy(value, local=local) if isinstance(value, str) else value
-                            for name, value in values.items()}
+    tidy: dict[str, Any] = {
+        name: _tidy(value, LOCAL_LIMITS.get(name) if local else None)
+        if isinstance(value, str) else value for name, value in values.items()}
     if isinstance(tidy.get("method"), list):
-        tidy["method"] = [_tidy(item, local=local) for item in tidy["method"]]
+        items = [_tidy(item, LOCAL_LIMITS["method"] if local else None)
+                 for item in tidy["method"]]
+        tidy["method"] = _distinct(items, request.title)
     if isinstance(tidy.get("keypoints"), list):
         tidy["keypoints"] = _keypoints(tidy["keypoints"], request.title)
     if not request.passages.limitations:  # editors write a Limitation only where one is stated
@@ -146,19 +168,39 @@ def _summary(values: dict[str, Any], request: SummaryRequest, *, local: bool) ->
     return Summary.model_validate({**fields, "section": request.section})
 
 
-def _tidy(text: str, *, local: bool) -> str:
-    """One field's text: the third person, no label or [n] marker in front, whole sentences."""
-    text = " ".join(_MARKER.sub("", text).split())
+def _tidy(text: str, limit: int | None = None) -> str:
+    """One field's text: the third person, no label, link, backtick or [n] marker, whole
+    sentences. `limit`: the local grammar's length limit, where a sentence was cut and given
+    a full stop it does not have: it ends at its last whole sentence, or loses that stop so
+    that the rubric sees it cut."""
+    at_limit = limit is not None and len(text) >= limit - 2
+    text = " ".join(_MARKER.sub("", text).replace("`", "").split())
     text = _LABEL.sub("", text, count=1)
     kept = [s for s in split_sentences(text) if not _LINK.search(s)]  # 'Code is at https://...'
     text = " ".join(kept) if kept else text
     text = third_person(text)
     text = text[:1].upper() + text[1:]
-    if local and cut_short(text):  # cut at the grammar's limit: end at the last whole sentence
-        end = max(text.rfind(". "), text.rfind("; "))
-        if end >= len(text) * 0.4:
+    if at_limit or (limit is not None and cut_short(text)):
+        end = max(text[:-1].rfind(". "), text[:-1].rfind("; "))
+        if end >= len(text) * 0.3:
             text = text[:end] + "."
+        elif at_limit:
+            text = text.rstrip(".")
     return text
+
+
+def _distinct(items: list[str], title: str) -> list[str]:
+    """Method bullets without repeats (the same sentence twice, nearly) or the bare title."""
+    kept: list[str] = []
+    seen: list[set[str]] = []
+    for item in items:
+        words = {w.casefold() for w in re.findall(r"[^\W_]+", item)}
+        if keypoint_problem(item.rstrip("."), title) in ("is the title", "copies the title"):
+            continue
+        if all(len(words & other) < 0.8 * min(len(words), len(other)) for other in seen):
+            kept.append(item)
+            seen.append(words)
+    return kept or items
 
 
 def _keypoints(keypoints: list[str], title: str) -> list[str]:

@@ -214,6 +214,7 @@ def _is_contribution(sentence: str, name: str | None) -> bool:
     return bool(name) and sentence.startswith(f"{name} ")
 
 
+_FORMULA = re.compile(r"[∑∏∫∝≈≤≥∈∀∃θμφψσλαβγδε]|\w\(\w+,\s?\w+\)|\s=\s")  # maths, not prose
 _BACKGROUND = re.compile(r"\binspired by\b|\b(?:has|have) been (?:\w+ly )?(?:widely |commonly )?"
                          r"(?:used|applied|adopted|proposed|studied|shown)\b"
                          r"|^the (?:former|latter)\b|^(?:figure|fig\.|table)\s*\d", re.I)
@@ -226,7 +227,8 @@ def _method_overview(body: list[Section]) -> tuple[str, ...]:
         if section.kind != "method" or _PRELIMINARY.search(section.heading):
             continue
         sentences = [s for s in _sentences(section) if not _CITES_OTHERS.search(s)
-                     and not _LINK.search(s) and not _BACKGROUND.search(s)]
+                     and not _LINK.search(s) and not _BACKGROUND.search(s)
+                     and not _FORMULA.search(s)]
         if sentences:
             return tuple(sentences[:4])
     return ()
