@@ -182,7 +182,7 @@ def _tidy(text: str, limit: int | None = None) -> str:
     text = text[:1].upper() + text[1:]
     if at_limit or (limit is not None and cut_short(text)):
         end = max(text[:-1].rfind(". "), text[:-1].rfind("; "))
-        if end >= len(text) * 0.3:
+        if end >= (20 if at_limit else len(text) * 0.3):
             text = text[:end] + "."
         elif at_limit:
             text = text.rstrip(".")

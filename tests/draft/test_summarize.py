@@ -414,3 +414,43 @@ def test_the_evidence_is_the_papers_sentences_that_back_each_field(
     assert evidence["metric"][0]["text"].startswith("FAM improves accuracy on long-context")
     assert evidence["metric"][0]["verified"] is True
     assert evidence["method"][0]["page"] == 2
+
+
+def test_one_sentence_is_one_sentence_in_the_grammar(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    chat_api.default = by_field()
+    summarize(make_model(local=True), checked_request())
+    schemas = {asked_field(r): r["response_format"]["json_schema"]["schema"]["properties"]
+               for r in chat_api.requests}
+    objective = re.compile(schemas["objective"]["objective"]["pattern"])
+    assert objective.match("The paper scores 3.5 points higher.")
+    assert not objective.match("The paper works. It is good.")  # a second sentence
+    metric = re.compile(schemas["metric"]["metric"]["pattern"])
+    assert metric.match("It scores 3.5 on X. It is 2x faster.")  # the Metric may take two
+
+
+def test_a_sentence_the_grammar_cut_ends_whole_or_is_flagged(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    from pipeline.draft.schema import LOCAL_LIMITS
+
+    limit = LOCAL_LIMITS["objective"]
+    whole = "The paper lets Transformers attend to their own latent representations."
+    cut = (whole + " It" + " also works" * 60)[:limit - 1] + "."
+    chat_api.default = by_field(objective={"objective": cut})
+    draft = summarize(make_model(local=True), checked_request())
+    assert draft.summary.objective == whole
+    one = ("The paper lets Transformers attend to" + " their own" * 60)[:limit - 1] + "."
+    chat_api.default = by_field(objective={"objective": one})
+    draft = summarize(make_model(local=True), checked_request())
+    assert draft.extras["checks"]["rubric"]["objective"][0].startswith(
+        "objective: a sentence is cut short")
+
+
+def test_a_metric_still_without_numbers_quotes_the_papers_own_sentence(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    vague = {"metric": "Accuracy improves on long-context tasks for every model size."}
+    chat_api.default = by_field(metric=vague)
+    draft = summarize(make_model(local=True), checked_request())
+    assert chat_api.calls == 6  # the fix was asked, and did not mend it
+    assert draft.summary.metric == PASSAGES.headline[0]
+    assert draft.extras["checks"]["rubric"]["metric"] == []
