@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, create_model
 
 from ..models import Passages
+from ..read.sentences import result_score
 from .chat import ChatModel, Messages, Tally
 from .schema import FIELD_ANSWERS, DraftAnswer, local_schema, strict_schema
 from .templates import render
@@ -60,12 +61,12 @@ def fields_for(passages: Passages) -> list[str]:
 
 def focus_for(name: str, passages: Passages) -> list[str]:
     """The paper's sentences a field is written from, in the third person."""
-    if name == "method":
-        chosen = [*passages.method, *passages.contributions]
+    if name == "method":  # the method's opening, what the paper says it does, the rest
+        chosen = [*passages.method[:2], *passages.contributions[:3], *passages.method[2:]]
         if passages.components:
             chosen.append("The method's parts: " + "; ".join(passages.components) + ".")
-    elif name == "metric":
-        chosen = list(passages.headline or passages.results)
+    elif name == "metric":  # the two that read most like results, the best first
+        chosen = sorted(passages.headline or passages.results, key=lambda s: -result_score(s))[:2]
     elif name == "results":
         chosen = list(passages.findings)
     elif name == "limitation":

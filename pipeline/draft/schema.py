@@ -131,6 +131,9 @@ def strict_schema(model: type[BaseModel], sections: list[str] | None = None) -> 
 CJK_CHARACTERS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff01-\uff5e"
 NOT_IN_PATTERN_STRINGS = r"\\\x00-\x1f"  # a backslash and control characters, as regex escapes
 CJK_LANGUAGES = ("chinese", "japanese", "korean", "中文", "日本語", "한국어")
+# Other scripts a small model strays into (Hebrew and Arabic, Indic, Thai and Lao, Hangul
+# jamo), left out of an English answer's grammar besides CJK.
+OTHER_SCRIPTS = "\u0590-\u08ff\u0900-\u0dff\u0e00-\u0eff\u1100-\u11ff"
 
 # The longest answer the local model's grammar lets through, per field: generous, so that a
 # sentence ends where the model ends it (a 1.5B model does not plan for a character limit; a
@@ -150,8 +153,9 @@ def _sentence(least: int, most: int, banned: str, *, one: bool = True) -> dict[s
     so the model ends its answer where it ends its sentence."""
     if not one:
         return {"type": "string", "pattern": f'^[A-Z0-9][^"{banned}]{{{least},{most}}}[.]$'}
-    return {"type": "string",
-            "pattern": f'^[A-Z0-9]([^".{banned}]|[.][^ ".{banned}]){{{least},{most}}}[.]$'}
+    return {"type": "string",  # after a full stop only a digit: '3.5' (a '.json' token ended
+            # sentences when any character could follow)
+            "pattern": f'^[A-Z0-9]([^".{banned}]|[.][0-9]){{{least},{most}}}[.]$'}
 
 
 def local_schema(field: str, *, language: str = "English") -> dict[str, Any]:
@@ -163,6 +167,8 @@ def local_schema(field: str, *, language: str = "English") -> dict[str, Any]:
     strays into now and then. Prose ends with a full stop; keypoints are 1 to 4 words.
     """
     banned = NOT_IN_PATTERN_STRINGS + ("" if writes_cjk(language) else CJK_CHARACTERS)
+    if language.casefold().startswith("english"):
+        banned += OTHER_SCRIPTS
     schema = strict_schema(FIELD_ANSWERS[field])
     prop = schema["properties"][field]
     if field == "keypoints" and writes_cjk(language):

@@ -24,12 +24,12 @@ from typing import Any
 
 from ..errors import UnusableAnswerError
 from ..models import Draft, Passages, Summary, Usage
-from ..read.sentences import split_sentences
+from ..read.sentences import result_score, split_sentences
 from .chat import ChatModel, Tally
 from .checks import EVIDENCE_FIELDS, CheckReport, PaperText, Quote, run_checks
 from .evidence import supporting
 from .passes import PROMPT_TEMPLATES, Talk, ask_again, ask_all, ask_fields, fields_for, third_person
-from .rubric import RUBRIC_FIELDS, Rubric, check_rubric, cut_short, keypoint_problem, measured
+from .rubric import RUBRIC_FIELDS, Rubric, check_rubric, cut_short, keypoint_problem
 from .schema import LOCAL_LIMITS
 from .templates import version_of
 
@@ -41,6 +41,8 @@ _LABEL = re.compile(  # 'Metric: ...', 'Performance and Efficiency Metrics: ...'
     r"|answer|summary|keypoint|finding)s?\b)[A-Z][\w-]*(?: [\w-]+){0,3}:\s+(?=[A-Z0-9])", re.I)
 _MARKER = re.compile(r"\s*\[\d+(?:\s*[,-]\s*\d+)*\]")
 _LINK = re.compile(r"https?://|github\.com/", re.I)
+_COMMON = frozenset("the and for with that this from are was were has have its their which "
+                    "authors they also".split())
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,15 @@ def _fix(model: ChatModel, talk: Talk, request: SummaryRequest, paper: PaperText
     quoted = _quoted(final, final_rubric, request.passages)
     if not quoted:
         return final, final_report, final_rubric
+    failed = {name: final_report.problems.get(name, []) for name in quoted}
+    untrusted = set(final_report.trust)
     final = final.model_copy(update=quoted)
-    return (final, *_check(final, request, paper))
+    final_report, final_rubric = _check(final, request, paper)
+    for name, messages in failed.items():  # the editor, and the preflight, still learn of it
+        final_report.flag(name, f"{name}: the paper's own sentence, as the model's failed: "
+                                f"{'; '.join(messages)}",
+                          trust=any(m in untrusted for m in messages))
+    return final, final_report, final_rubric
 
 
 def _quoted(summary: Summary, rubric: Rubric, passages: Passages) -> dict[str, str]:
@@ -142,7 +151,7 @@ def _quoted(summary: Summary, rubric: Rubric, passages: Passages) -> dict[str, s
     numbers = passages.headline or passages.results
     if any("none of the headline numbers" in m for m in rubric.failures.get("metric", [])) \
             and numbers:
-        best = sorted(numbers, key=lambda s: -len(measured(s)))[0]
+        best = sorted(numbers, key=lambda s: -result_score(s))[0]
         quoted["metric"] = third_person(best)
     if any("not what the paper states" in m for m in rubric.failures.get("limitation", [])) \
             and passages.limitations:
@@ -194,10 +203,10 @@ def _distinct(items: list[str], title: str) -> list[str]:
     kept: list[str] = []
     seen: list[set[str]] = []
     for item in items:
-        words = {w.casefold() for w in re.findall(r"[^\W_]+", item)}
+        words = {w.casefold() for w in re.findall(r"[^\W_]{3,}", item)} - _COMMON
         if keypoint_problem(item.rstrip("."), title) in ("is the title", "copies the title"):
             continue
-        if all(len(words & other) < 0.8 * min(len(words), len(other)) for other in seen):
+        if all(len(words & other) < 0.85 * min(len(words), len(other)) for other in seen):
             kept.append(item)
             seen.append(words)
     return kept or items

@@ -191,7 +191,8 @@ def _distinct(sentences: list[str]) -> list[str]:
 
 def _top(sentences: list[str], limit: int) -> tuple[str, ...]:
     """The `limit` sentences that read most like results, in document order."""
-    plain = [s for s in sentences if not _MATH.search(s) and len(s) <= _MAX_RESULT_CHARS]
+    plain = [s for s in sentences if not _MATH.search(s) and not _SETTINGS.search(s)
+             and len(s) <= _MAX_RESULT_CHARS]
     best = set(sorted(plain, key=lambda s: -result_score(s))[:limit])
     return tuple(s for s in sentences if s in best)
 
@@ -215,6 +216,8 @@ def _is_contribution(sentence: str, name: str | None) -> bool:
 
 
 _FORMULA = re.compile(r"[∑∏∫∝≈≤≥∈∀∃θμφψσλαβγδε]|\w\(\w+,\s?\w+\)|\s=\s")  # maths, not prose
+_NOTATION = re.compile(r"\b(?:denotes?|notation|indices|let us|we will use)\b", re.I)
+_SETTINGS = re.compile(r"\d+, \d+, \d+")  # '8, 16, 32, 64 and 128 blocks': a setup, no result
 _BACKGROUND = re.compile(r"\binspired by\b|\b(?:has|have) been (?:\w+ly )?(?:widely |commonly )?"
                          r"(?:used|applied|adopted|proposed|studied|shown)\b"
                          r"|^the (?:former|latter)\b|^(?:figure|fig\.|table)\s*\d", re.I)
@@ -228,7 +231,8 @@ def _method_overview(body: list[Section]) -> tuple[str, ...]:
             continue
         sentences = [s for s in _sentences(section) if not _CITES_OTHERS.search(s)
                      and not _LINK.search(s) and not _BACKGROUND.search(s)
-                     and not _FORMULA.search(s)]
+                     and not _FORMULA.search(s) and not _NOTATION.search(s)
+                     and len(s.split()) >= 8]
         if sentences:
             return tuple(sentences[:4])
     return ()

@@ -380,8 +380,11 @@ def test_drafts_list_shows_the_flags(arxiv_api: FakeArxiv, chat_api: FakeChat, r
                    {"metric": "Improves accuracy by 99.5%."})
     assert run("summarize", "2404.07965").exit_code == 0
     assert run("drafts", "list").stdout == (
-        f"2404.07965\tdrafted\tDiffusion\t{PAPER.title}  [4 flags: objective: no supporting "
-        "quote; method: no supporting quote; metric: numbers not in the paper: 99.5%; metric: "
-        "none of the headline numbers of the abstract or conclusion (12.5%)]\n")
-    assert "metric: numbers not in the paper: 99.5%" in run(
-        "drafts", "show", "2404.07965").stdout
+        f"2404.07965\tdrafted\tDiffusion\t{PAPER.title}  [3 flags: objective: no supporting "
+        "quote; method: no supporting quote; metric: the paper's own sentence, as the model's "
+        "failed: metric: numbers not in the paper: 99.5%; metric: none of the headline numbers "
+        "of the abstract or conclusion (12.5%)]\n")
+    shown = run("drafts", "show", "2404.07965").stdout
+    # the invented Metric was asked again, then replaced by the paper's own number sentence
+    assert "    - `Metric:` The authors study a problem and propose a method that improves " \
+           "accuracy by 12.5% on a standard benchmark.\n" in shown

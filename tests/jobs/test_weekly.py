@@ -406,7 +406,9 @@ def test_a_model_whose_test_draft_fails_the_checks_stops_the_run(
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == (
         f"Error: model preflight failed: fake-model at {chat_api.base_url} drafted a test paper "
-        "that fails the checks: metric: numbers not in the paper: 99.9, 50x")
+        "that fails the checks: metric: the paper's own sentence, as the model's failed: "
+        "metric: numbers not in the paper: 99.9, 50x; metric: none of the headline numbers of "
+        "the abstract or conclusion (1.3B, 41.2, 41, 3.1x)")
     assert chat_api.calls == 4  # twice: the draft and one fix
     assert week.count("pdf") == 0
 
