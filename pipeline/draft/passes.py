@@ -63,8 +63,6 @@ def focus_for(name: str, passages: Passages) -> list[str]:
     """The paper's sentences a field is written from, in the third person."""
     if name == "method":  # the method's opening, what the paper says it does, the rest
         chosen = [*passages.method[:2], *passages.contributions[:3], *passages.method[2:]]
-        if passages.components:
-            chosen.append("The method's parts: " + "; ".join(passages.components) + ".")
     elif name == "metric":  # the two that read most like results, the best first
         chosen = sorted(passages.headline or passages.results, key=lambda s: -result_score(s))[:2]
     elif name == "results":

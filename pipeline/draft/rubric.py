@@ -148,7 +148,9 @@ def check_limitation(limitation: str | None, passages: Passages, rubric: Rubric)
         rubric.fail("limitation", "limitation: not what the paper states as its limitation")
 
 
-_NAMED = re.compile(r"\w+[@-]\d[\w.]*|\b[A-Za-z]+\d[\w.]*")  # recall@20, GPT-4, GSM8K
+# recall@20, GPT-4, GSM8K, 'DeepSeek 67B' (a model's size in its name), 'WMT 2014' (a year)
+_NAMED = re.compile(r"\w+[@-]\d[\w.]*|\b[A-Za-z]+\d[\w.]*|\b[A-Z][\w-]*[A-Za-z] \d+(?:\.\d+)?[BM]\b"
+                    r"|\b(?:19|20)\d\d\b(?![.,]?\d|\s?%)")
 _NUMBER_RUN = re.compile(r"(?:\d+(?:\.\d+)?%?[\s,]+){4,}")
 _LINK = re.compile(r"https?://|www\.|github\.com", re.I)
 

@@ -147,3 +147,16 @@ def test_metric_names_and_figure_residue_are_no_headline_numbers() -> None:
     failures = check_rubric(summary, Passages(), TITLE, PAPER).failures
     assert failures == {"metric": ["metric: a run of bare numbers, not a sentence"],
                         "method": ["method: a link, not a sentence about the paper"]}
+
+
+def test_years_and_model_sizes_in_names_are_no_headline_numbers() -> None:
+    transformer = Passages(claims=("Our model achieves 28.4 BLEU on the WMT 2014 task.",))
+    rubric = Rubric()
+    check_metric("BLEU on the WMT 2014 task improves by over 2 BLEU.", transformer, rubric)
+    assert rubric.failures["metric"] == [
+        "metric: none of the headline numbers of the abstract or conclusion (28.4)"]
+    deepseek = Passages(claims=("Compared with DeepSeek 67B, it saves 42.5% of training costs.",))
+    rubric = Rubric()
+    check_metric("It improves on DeepSeek 67B in performance and cost.", deepseek, rubric)
+    assert rubric.failures["metric"] == [
+        "metric: none of the headline numbers of the abstract or conclusion (42.5%)"]
