@@ -111,8 +111,8 @@ METRIC = "Improves the main benchmark by 12.5% with 3x less compute."
 def summary_for(title: str) -> dict[str, Any]:
     return {
         "keypoints": ["Main idea", "Key component", "Benchmark gain"],
-        "objective": f"The paper presents {title}.",
-        "method": ["First step of the method.", "Second step of the method."],
+        "objective": f"The paper presents {title}, a method for generating long documents.",
+        "method": ["Encodes the input with attention.", "Decodes a summary with attention."],
         "metric": METRIC,
         "results": None,
         "limitation": None,
@@ -134,13 +134,14 @@ def expected_entry(paper_id: str, title: str, section: str, level: int = 4) -> s
     return (
         f"{'#' * level} {title}\n"
         "- `Keypoints:` Main idea; Key component; Benchmark gain;\n"
-        f"- `Objective:` The paper presents {title}. [arXiv](https://arxiv.org/abs/{paper_id})\n"
+        f"- `Objective:` The paper presents {title}, a method for generating long documents. "
+        f"[arXiv](https://arxiv.org/abs/{paper_id})\n"
         "-   <details>\n"
         "    <summary>Details</summary>\n"
         "\n"
         "    - `Method:`\n"
-        "        - First step of the method.\n"
-        "        - Second step of the method.\n"
+        "        - Encodes the input with attention.\n"
+        "        - Decodes a summary with attention.\n"
         "    - `Metric:` Improves the main benchmark by 12.5% with 3x less compute.\n"
         "    </details>\n"
     )

@@ -108,7 +108,11 @@ class PaperText:
     def locate(self, quote: str) -> tuple[str, int] | None:
         """The verbatim part of a quote and its page. Models often wrap a real passage in a
         few words of their own ("Main finding: ..."); up to three such words at either end are
-        dropped, as long as most of the quote (six words or more) is the paper's own."""
+        dropped, as long as most of the quote (six words or more) is the paper's own. A quote
+        found whole is the paper's, however short."""
+        page = self.find(quote)
+        if page is not None:
+            return quote, page
         words = quote.split()
         keep = max(6, -(-len(words) * 3 // 4))
         for cut in range(0, 7):
