@@ -27,7 +27,9 @@ def one_line(text: str) -> str:
 def entry_fields(summary: Summary, link_hosts: Collection[str] = ()
                  ) -> list[tuple[str, list[str]]]:
     """The Details block's fields as (label, escaped one-line items)."""
-    fields = [("Method", summary.method), ("Metric", [summary.metric])]
+    fields = [("Method", summary.method)]
+    if summary.metric:
+        fields.append(("Metric", [summary.metric]))
     if summary.results:
         fields.append(("Results", [summary.results]))
     if summary.limitation:

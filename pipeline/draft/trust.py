@@ -49,9 +49,8 @@ _lock = threading.Lock()
 
 def prose_fields(summary: Summary) -> dict[str, str]:
     """The fields written as sentences (keypoints are phrases, often acronyms)."""
-    fields = {"objective": summary.objective, "method": " ".join(summary.method),
-              "metric": summary.metric}
-    for name in ("results", "limitation"):
+    fields = {"objective": summary.objective, "method": " ".join(summary.method)}
+    for name in ("metric", "results", "limitation"):
         value = getattr(summary, name)
         if value:
             fields[name] = value
@@ -62,8 +61,8 @@ def all_fields(summary: Summary) -> dict[str, list[str]]:
     """Every text field of a summary, lists as lists."""
     fields: dict[str, list[str]] = {"keypoints": list(summary.keypoints),
                                     "objective": [summary.objective],
-                                    "method": list(summary.method), "metric": [summary.metric]}
-    for name in ("results", "limitation"):
+                                    "method": list(summary.method)}
+    for name in ("metric", "results", "limitation"):
         value = getattr(summary, name)
         if value:
             fields[name] = [value]

@@ -127,7 +127,7 @@ def run_week(
             with model_factory() as model, _Drafting(config, store, model, report,
                                                      progress) as drafting:
                 preflight(config, model)  # a model that cannot do the job spends nothing
-                for batch in _batches(work, first=config.model.concurrency):
+                for batch in _batches(work, first=model.settings.concurrency):
                     ready = _download(source, store, batch, report, progress, drafting)
                     for record, extract in _extract(config, store, source, ready, report,
                                                     progress):

@@ -14,14 +14,16 @@ from fakes import Completion, FakeChat, chat_error, rate_limited
 from pipeline.config import ModelSettings
 from pipeline.draft.answers import parse_answer, repair_escapes, strip_reasoning
 from pipeline.draft.chat import ChatModel
-from pipeline.draft.summarize import SectionChoice, SummaryRequest, summarize
+from pipeline.draft.summarize import SummaryRequest, summarize
 from pipeline.errors import EndpointUnavailableError, UnusableAnswerError
-from pipeline.models import Summary
+from pipeline.models import Passages, Summary
 
-SECTIONS = (SectionChoice("LLM", "large language model"), SectionChoice("Diffusion"))
+ABSTRACT = "We propose FAM. It improves accuracy by 12.5%."
 REQUEST = SummaryRequest(title="TransformerFAM: Feedback attention is working memory",
-                         text="## Abstract\nWe propose FAM. It improves accuracy by 12.5%.",
-                         sections=SECTIONS, paper_id="2404.09173")
+                         section="LLM", text="## Abstract\n" + ABSTRACT,
+                         passages=Passages(abstract=ABSTRACT,
+                                           headline=("It improves accuracy by 12.5%.",)),
+                         paper_id="2404.09173")
 ModelFactory = Callable[..., ChatModel]
 SHAPE_SHOWN = "Answer with one JSON object and nothing else, in this shape:"
 
@@ -44,6 +46,11 @@ def valid(**change: Any) -> dict[str, Any]:
             "results": None, "limitation": None, "section": "LLM", **change}
 
 
+def prompt(request: dict[str, Any]) -> str:
+    """What a request asked, all its messages."""
+    return "\n".join(str(m.get("content")) for m in request["messages"])
+
+
 def kinds(chat_api: FakeChat) -> list[str | None]:
     return [(r.get("response_format") or {}).get("type") for r in chat_api.requests]
 
@@ -62,16 +69,15 @@ def test_a_500_that_names_the_format_degrades_it_without_retrying(
 def test_a_schema_accepted_but_not_enforced_is_given_up_and_the_shape_shown(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
     def unenforced(request: dict[str, Any]) -> Any:
-        system = request["messages"][0]["content"]
-        return valid() if SHAPE_SHOWN in system else {"summary": "A paper about memory."}
+        return valid() if SHAPE_SHOWN in prompt(request) else {"summary": "A paper about memory."}
 
     chat_api.default = unenforced
     model = make_model()
     draft = summarize(model, REQUEST)
     assert draft.summary.keypoints == valid()["keypoints"]
     assert kinds(chat_api) == ["json_schema", "json_object"]
-    assert SHAPE_SHOWN not in chat_api.requests[0]["messages"][0]["content"]
-    assert SHAPE_SHOWN in chat_api.requests[1]["messages"][0]["content"]
+    assert SHAPE_SHOWN not in prompt(chat_api.requests[0])
+    assert SHAPE_SHOWN in prompt(chat_api.requests[1])
     assert model.learned_format == "json_object"  # remembered: the next run shows the shape
     summarize(model, REQUEST)
     assert kinds(chat_api)[2] == "json_object"

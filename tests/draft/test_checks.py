@@ -140,3 +140,9 @@ def test_a_real_passage_wrapped_in_a_few_words_is_trimmed_to_the_paper() -> None
     # mostly invented: not rescued
     assert paper.locate("They show that FAM is great and improves everything a lot") is None
     assert paper.locate("In short we propose Feedback Attention") is None  # too little left
+
+
+def test_a_short_sentence_of_the_paper_quoted_whole_is_found() -> None:
+    paper = PaperText(["1 Introduction\nGenerating long documents is hard. We address it."])
+    assert paper.locate("Generating long documents is hard.") == (
+        "Generating long documents is hard.", 1)

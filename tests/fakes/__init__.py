@@ -7,10 +7,10 @@ from .arxiv_api import FakeArxiv, FakePaper, QueryError, parse_query, sample_pap
 from .chat_api import (
     Completion,
     FakeChat,
+    asked_fields,
     chat_error,
     citing,
     default_summary,
-    is_numbers_pass,
     preflight_answer,
     requested_sections,
 )
@@ -33,6 +33,7 @@ from .http import (
 )
 
 __all__ = [
+    "asked_fields",
     "Completion",
     "FakeArxiv",
     "FakeChat",
@@ -51,7 +52,6 @@ __all__ = [
     "default_summary",
     "garbage",
     "html_page",
-    "is_numbers_pass",
     "preflight_answer",
     "parse_query",
     "rate_limited",
