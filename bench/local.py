@@ -4,7 +4,11 @@ Summarizes a few real papers exactly as `paperlist summarize --pdf` does (extrac
 local model's input budget, the same prompts and client), with the local llama.cpp server that
 paperlist starts itself, and reads the server's peak resident memory from /proc.
 
-    .venv/bin/python bench/local.py [PDF ...]      (default: three papers of ../shared/corpus)
+    .venv/bin/python bench/local.py [PDF ...] [--all] [--config FILE]
+        (default: three papers of ../shared/corpus; --all: all ten)
+
+The machine's load average is printed before and after: on a shared machine the figures are
+only comparable with the load they were taken under.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.config import Config  # noqa: E402
+from pipeline.config import Config, load_config  # noqa: E402
 from pipeline.draft.summarize import summarize  # noqa: E402
 from pipeline.errors import PipelineError  # noqa: E402
 from pipeline.jobs.drafting import open_model, request_for  # noqa: E402
@@ -48,19 +52,23 @@ def children_peak_rss_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pdfs", nargs="*", type=Path)
+    parser.add_argument("--all", action="store_true", help="every PDF of ../shared/corpus/pdf")
+    parser.add_argument("--config", help="settings file (default: the built-in model's own)")
     args = parser.parse_args()
-    pdfs = args.pdfs or [CORPUS / name for name in DEFAULT]
+    pdfs = args.pdfs or (sorted(CORPUS.glob("*.pdf")) if args.all
+                         else [CORPUS / name for name in DEFAULT])
     missing = [p for p in pdfs if not p.is_file()]
     if missing:
         sys.exit(f"no such PDF: {missing[0]} (is ../shared beside the repo?)")
-    config = Config.model_validate({"model": {"provider": "local"}, "root": REPO})
+    config = (load_config(args.config) if args.config else
+              Config.model_validate({"model": {"provider": "local"}, "root": REPO}))
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     started = time.perf_counter()
     seconds = []
     with open_model(config) as model:
         ready = time.perf_counter() - started
         print(f"model {model.settings.name}, context {model.settings.context_tokens}, "
-              f"input budget {config.input_budget(model.settings, local=True)} tokens; "
-              f"server ready in {ready:.1f} s")
+              f"threads {config.model.threads or 'all cores'}; server ready in {ready:.1f} s")
         print(f"{'paper':<20} {'seconds':>8} {'prompt':>7} {'output':>7} {'tries':>5}  result")
         for pdf in pdfs:
             extract = extract_pdf(pdf)
@@ -77,11 +85,13 @@ def main() -> None:
             seconds.append(elapsed)
             usage = draft.usage
             print(f"{pdf.name:<20} {elapsed:8.1f} {usage.prompt_tokens:7d} "
-                  f"{usage.completion_tokens:7d} {usage.attempts:5d}  valid, section "
-                  f"{draft.summary.section}")
+                  f"{usage.completion_tokens:7d} {usage.attempts:5d}  section "
+                  f"{draft.summary.section}, {len(draft.extras['checks'].get('flags', []))} "
+                  "flags", flush=True)
         peak = children_peak_rss_mb()
     print(f"median {statistics.median(seconds):.1f} s per paper, mean "
           f"{statistics.mean(seconds):.1f} s; server peak RSS {peak:.0f} MB")
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -1,33 +1,64 @@
-"""Draft quality over real papers: schema validity, verified quotes, numbers, flags, time.
+"""Draft quality as an editor reads it: the rubric per field, seconds and tokens per paper.
 
-Summarizes every PDF in a folder (default ../shared/corpus/pdf) exactly as a weekly run does,
-with the configured model (default: the built-in local one), and prints per paper and in
-total: schema valid, quotes verified, numbers found in the paper over numbers cited, fields
-backed by a verified quote, flags, seconds, prompt tokens.
+Drafts every PDF in a folder (default ../shared/corpus/pdf) exactly as `paperlist summarize
+--pdf` does, with the configured model (default: the built-in local one), and
 
-    .venv/bin/python bench/quality.py [FOLDER] [--config config.yaml] [--limit N] [--show]
+- writes every draft into one markdown file for a blind read (`--out`, default
+  output/quality/drafts.md): per paper its title and the opening of its abstract, then the
+  entry as it would be published, with nothing that says which model or writer produced it;
+- prints per paper the seconds, tokens and requests, and the rubric failures; then per field
+  the share of drafts whose field passes the editor's rubric (`pipeline/draft/rubric.py`:
+  first person, a sentence cut short, keypoints that are fragments or title copies, a
+  Limitation without a limitations passage, a Metric without the headline numbers, a number
+  next to another quantity than in the paper) and the other checks' flags.
+
+    .venv/bin/python bench/quality.py [FOLDER] [--config FILE] [--limit N] [--only ID ...]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import statistics
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from local import children_peak_rss_mb  # noqa: E402  (bench/local.py, beside this file)
+
 from pipeline.config import Config, load_config  # noqa: E402
+from pipeline.draft.entry import render_entry  # noqa: E402
+from pipeline.draft.rubric import RUBRIC_FIELDS  # noqa: E402
 from pipeline.draft.summarize import summarize  # noqa: E402
 from pipeline.errors import PipelineError  # noqa: E402
 from pipeline.jobs.drafting import open_model, request_for  # noqa: E402
 from pipeline.read.extract import extract_many  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus" / "pdf"
-FIELDS = ("objective", "method", "metric", "results")
+EXCERPT_CHARS = 600
+
+
+@dataclass
+class Row:
+    """One paper's draft as measured."""
+
+    paper: str
+    seconds: float
+    failed: str = ""
+    prompt: int = 0
+    output: int = 0
+    calls: int = 0
+    rubric: dict[str, list[str]] = field(default_factory=dict)  # field -> its failures
+    flags: list[str] = field(default_factory=list)  # every check's flags
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def main() -> None:
@@ -35,70 +66,92 @@ def main() -> None:
     parser.add_argument("folder", nargs="?", type=Path, default=CORPUS)
     parser.add_argument("--config", help="settings file (default: the built-in local model)")
     parser.add_argument("--limit", type=int, help="only the first N papers")
-    parser.add_argument("--show", action="store_true", help="print every draft and its flags")
+    parser.add_argument("--only", nargs="*", default=[], help="only PDFs whose name starts so")
+    parser.add_argument("--out", type=Path, default=REPO / "output" / "quality" / "drafts.md")
     args = parser.parse_args()
-    pdfs = sorted(args.folder.glob("*.pdf"))[: args.limit]
+    pdfs = sorted(args.folder.glob("*.pdf"))
+    if args.only:
+        pdfs = [p for p in pdfs if any(p.name.startswith(o) for o in args.only)]
+    pdfs = pdfs[: args.limit]
     if not pdfs:
         sys.exit(f"no PDFs in {args.folder} (is ../shared beside the repo?)")
     config = (load_config(args.config) if args.config else
               Config.model_validate({"model": {"provider": "local"}, "root": REPO}))
     extracts = extract_many(pdfs)
-    rows = []
+    rows: list[Row] = []
+    blind = ["# Drafts for a blind read", "",
+             "Each paper: its title and the opening of its abstract, then the drafted entry.", ""]
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     with open_model(config) as model:
-        print(f"model {model.settings.name} at {model.endpoint}; input budget "
-              f"{config.input_budget(model.settings, local=model.local)} tokens, numbers "
-              f"budget {config.checks.numbers_budget}")
-        print(f"{'paper':<18} {'valid':>5} {'quotes':>7} {'numbers':>8} {'backed':>7} "
-              f"{'flags':>5} {'seconds':>7} {'prompt':>6} {'calls':>5}")
+        print(f"model {model.settings.name} at {model.endpoint}", flush=True)
+        print(f"{'paper':<18} {'seconds':>7} {'prompt':>6} {'output':>6} {'calls':>5}  "
+              "rubric failures")
         for pdf, extract in zip(pdfs, extracts, strict=True):
             if isinstance(extract, PipelineError):
                 print(f"{pdf.name:<18} extraction failed: {extract}")
                 continue
-            request = request_for(config, model, extract.title or pdf.stem, extract, pdf.stem)
+            title = extract.title or pdf.stem
+            request = request_for(config, model, title, extract, None)
             began = time.perf_counter()
             try:
                 draft = summarize(model, request)
             except PipelineError as exc:
-                seconds = time.perf_counter() - began
-                rows.append({"valid": False, "seconds": seconds})
-                print(f"{pdf.name:<18} {'no':>5}  {exc}")
+                rows.append(Row(pdf.name, time.perf_counter() - began, failed=str(exc)))
+                print(f"{pdf.name:<18} failed: {exc}")
                 continue
             seconds = time.perf_counter() - began
             checks = draft.extras["checks"]
-            quotes = [q for qs in checks["evidence"].values() for q in qs]
-            verified = sum(q["verified"] for q in quotes)
-            wanted = [f for f in FIELDS if f != "results" or draft.summary.results]
-            backed = sum(any(q["verified"] for q in checks["evidence"].get(f, []))
-                         for f in wanted)
-            row = {"valid": True, "seconds": seconds, "quotes": len(quotes),
-                   "verified": verified, "cited": checks["numbers_cited"],
-                   "found": checks["numbers_found"], "fields": len(wanted), "backed": backed,
-                   "flags": len(checks["flags"]), "prompt": draft.usage.prompt_tokens}
-            rows.append(row)
-            print(f"{pdf.name:<18} {'yes':>5} {verified:>3}/{len(quotes):<3} "
-                  f"{row['found']:>3}/{row['cited']:<4} {backed:>3}/{len(wanted):<3} "
-                  f"{row['flags']:>5} {seconds:7.1f} {row['prompt']:>6} "
-                  f"{draft.usage.attempts:>5}")
-            if args.show:
-                print(json.dumps(draft.summary.model_dump(), indent=1, ensure_ascii=False))
-                for flag in checks["flags"]:
-                    print(f"    flag: {flag}")
-    valid = [r for r in rows if r["valid"]]
+            rubric: dict[str, list[str]] = checks.get("rubric", {})
+            usage = draft.usage
+            rows.append(Row(pdf.name, seconds, prompt=usage.prompt_tokens,
+                            output=usage.completion_tokens, calls=usage.attempts,
+                            rubric=rubric, flags=list(checks.get("flags", []))))
+            failures = [m for ms in rubric.values() for m in ms]
+            print(f"{pdf.name:<18} {seconds:7.1f} {usage.prompt_tokens:6d} "
+                  f"{usage.completion_tokens:6d} {usage.attempts:5d}  "
+                  f"{'; '.join(failures) or '-'}", flush=True)
+            entry = render_entry(title, draft.summary, None, root=config.root)
+            blind += [f"## {excerpt(title, 200)}", "", f"> {excerpt(request.passages.abstract)}",
+                      "", "```markdown", entry.rstrip(), "```", ""]
+        peak = children_peak_rss_mb() if model.local else 0.0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(blind), encoding="utf-8")
+    report(rows)
+    if peak:
+        print(f"local server peak RSS {peak:.0f} MB")
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print(f"\nthe drafts, for a blind read: {args.out}")
 
-    def ratio(part: str, whole: str) -> str:
-        total = sum(r[whole] for r in valid)
-        done = sum(r[part] for r in valid)
-        return f"{done}/{total} ({100 * done / total:.0f}%)" if total else "-"
 
-    print(f"\nschema valid {len(valid)}/{len(rows)} ({100 * len(valid) / len(rows):.0f}%); "
-          f"quotes verified {ratio('verified', 'quotes')}; numbers found "
-          f"{ratio('found', 'cited')}; fields backed by a verified quote "
-          f"{ratio('backed', 'fields')}; drafts without flags "
-          f"{sum(r['flags'] == 0 for r in valid)}/{len(valid)}")
-    seconds = [r["seconds"] for r in rows]
+def report(rows: list[Row]) -> None:
+    drafted = [r for r in rows if not r.failed]
+    print(f"\n{len(drafted)} of {len(rows)} papers drafted")
+    if not drafted:
+        return
+    print(f"{'field':<11} {'drafts':>6} {'rubric passed':>14}")
+    passed = total = 0
+    for name in RUBRIC_FIELDS:
+        present = [r for r in drafted if name in r.rubric]
+        if not present:
+            continue
+        ok = sum(not r.rubric[name] for r in present)
+        passed, total = passed + ok, total + len(present)
+        print(f"{name:<11} {len(present):>6} {ok:>6}/{len(present):<3} "
+              f"({100 * ok / len(present):.0f}%)")
+    print(f"{'all fields':<11} {total:>6} {passed:>6}/{total:<3} ({100 * passed / total:.0f}%)")
+    other = [flag for r in drafted for flag in r.flags
+             if not any(flag in failures for failures in r.rubric.values())]
+    print(f"other checks' flags (quotes, numbers, language, copying): {len(other)}")
+    for flag in other:
+        print(f"    {flag}")
+    seconds = [r.seconds for r in rows]
     print(f"seconds per paper: median {statistics.median(seconds):.1f}, mean "
-          f"{statistics.mean(seconds):.1f}, max {max(seconds):.1f}; prompt tokens per paper: "
-          f"mean {statistics.mean(r['prompt'] for r in valid):.0f}" if valid else "")
+          f"{statistics.mean(seconds):.1f}, max {max(seconds):.1f}")
+    print(f"tokens per paper: prompt mean {statistics.mean(r.prompt for r in drafted):.0f} "
+          f"(max {max(r.prompt for r in drafted)}), output mean "
+          f"{statistics.mean(r.output for r in drafted):.0f} (max "
+          f"{max(r.output for r in drafted)}); requests mean "
+          f"{statistics.mean(r.calls for r in drafted):.1f}")
 
 
 if __name__ == "__main__":

@@ -8,18 +8,27 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from . import CONFIG_ENV
 from .errors import ConfigError
 
-# Prompt processing on 2 CPU cores runs at about 40-55 tokens/s, so a paper's text is cut to
-# this many (estimated) tokens on the local model to keep a summary near 40 s.
-LOCAL_INPUT_TOKENS = 1200
+# Prompt processing on 2 CPU cores runs at about 40-55 tokens/s, so the local model reads at
+# most this many (estimated) tokens of a paper's passages (abstract, what it does, conclusion):
+# read once, then served from the prompt cache to every request for the draft.
+LOCAL_INPUT_TOKENS = 900
 DEFAULT_CONFIG = "config.yaml"
 
 
@@ -37,6 +46,8 @@ class ArxivSettings(_Strict):
     max_retry_after: float = Field(120.0, ge=0)
     max_pdf_mb: float = Field(50.0, gt=0)
     download_delay: float = Field(1.0, ge=0)
+    query_budget: float = Field(300.0, gt=0)
+    download_timeout: float = Field(300.0, gt=0)
 
     @field_validator("pdf_url")
     @classmethod
@@ -46,6 +57,26 @@ class ArxivSettings(_Strict):
         return value
 
 
+LOCAL_CONTEXT_TOKENS = 8192
+LOCAL_TIMEOUT = 600.0  # a 4k-token prompt took 2.5 minutes on 2 cores; 6k takes about 4
+
+
+class LocalModelSettings(_Strict):
+    """The built-in llama.cpp model's own settings (`model.local` in config.yaml).
+
+    Never taken from the endpoint's settings beside them: a config written for a remote model
+    (its name, a 180 s timeout, 4 requests at a time, a 16k context) must not reach a 1.5B model
+    on two CPU cores, which needs an 8k context, one request at a time (two would share the same
+    cores and defeat prompt caching) and a timeout long enough for CPU prompt processing.
+    """
+
+    path: Path | None = None  # a GGUF file instead of the built-in default
+    threads: int | None = Field(None, ge=1)  # CPU threads (empty: llama.cpp's default, all cores)
+    context_tokens: int = Field(LOCAL_CONTEXT_TOKENS, ge=1024)
+    timeout: float = Field(LOCAL_TIMEOUT, gt=0)
+    concurrency: int = Field(1, ge=1, le=64)
+
+
 class ModelSettings(_Strict):
     provider: Literal["auto", "openai", "local"] = "auto"
     base_url: str | None = None
@@ -53,13 +84,39 @@ class ModelSettings(_Strict):
     api_key_env: str = "OPENAI_API_KEY"
     timeout: float = Field(180.0, gt=0)
     max_retries: int = Field(2, ge=0)
+    max_retry_after: float = Field(120.0, ge=0)
     repair_attempts: int = Field(2, ge=0)
     temperature: float = Field(0.2, ge=0, le=2)
     max_output_tokens: int = Field(1200, ge=64)
     context_tokens: int = Field(16384, ge=1024)
     concurrency: int = Field(4, ge=1, le=64)
-    path: Path | None = None
-    threads: int | None = Field(None, ge=1)
+    local: LocalModelSettings = LocalModelSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_keys_at_the_top(cls, data: Any) -> Any:
+        """`model.path` and `model.threads`, the older spelling of `model.local.path/threads`."""
+        if not isinstance(data, dict) or not {"path", "threads"} & data.keys():
+            return data
+        data = dict(data)
+        local = data.get("local")
+        local = dict(local) if isinstance(local, dict) else {}
+        for key in ("path", "threads"):
+            if key in data:
+                if key in local:
+                    raise ValueError(f"{key} is given twice, as model.{key} and model.local.{key}")
+                local[key] = data.pop(key)
+        data["local"] = local
+        return data
+
+    @property
+    def path(self) -> Path | None:
+        """The local model's GGUF file, when one is configured instead of the default."""
+        return self.local.path
+
+    @property
+    def threads(self) -> int | None:
+        return self.local.threads
 
 
 class ExtractSettings(_Strict):
@@ -113,6 +170,16 @@ class OutputSettings(_Strict):
     database: Path = Path("output/paperlist.db")
     cache_dir: Path = Path("output/cache")
     language: str = "English"
+    link_hosts: list[str] = []
+
+    @field_validator("link_hosts")
+    @classmethod
+    def _bare_hosts(cls, value: list[str]) -> list[str]:
+        hosts = [host.strip().lower() for host in value]
+        bad = next((h for h in hosts if not re.fullmatch(r"[a-z0-9.-]+(?::\d+)?", h)), None)
+        if bad is not None:
+            raise ValueError(f"{bad!r} is not a host name (e.g. github.com, without https://)")
+        return hosts
 
 
 class ServeSettings(_Strict):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import errno
 import os
+import re
+import threading
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -19,12 +21,48 @@ EXIT_UNAVAILABLE = 4
 EXIT_INTERRUPTED = 130
 
 
+REDACTED = "[redacted]"
+_SECRETS: set[str] = set()
+_SECRETS_LOCK = threading.Lock()
+# A credential in an echoed request: an Authorization header's value (whatever its scheme),
+# a bearer token, an api-key header or parameter, an OpenAI-style key.
+_CREDENTIAL = re.compile(
+    r"(?i)(?P<name>\b(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)[^\"'\n,}]+"
+    r"|(?P<bearer>\bbearer\s+)[A-Za-z0-9._~+/=-]+"
+    r"|(?P<key>\b(?:x-)?api[-_]?key[\"']?\s*[:=]\s*[\"']?)[^\s\"',}&]+"
+    r"|\bsk-[A-Za-z0-9_-]{8,}")
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret (an API key) so that `redact` removes it wherever it shows up."""
+    if value and len(value) >= 6:
+        with _SECRETS_LOCK:
+            _SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    """The text with registered secrets and anything that looks like a credential replaced by
+    [redacted]: for every message, log line and stored error (an endpoint may echo the
+    Authorization header in its error body)."""
+    with _SECRETS_LOCK:
+        secrets = sorted(_SECRETS, key=len, reverse=True)
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+
+    def hide(match: re.Match[str]) -> str:
+        prefix = match.group("name") or match.group("bearer") or match.group("key") or ""
+        return prefix + REDACTED
+
+    return _CREDENTIAL.sub(hide, text)
+
+
 class PipelineError(Exception):
-    """Base of every error paperlist reports to a user."""
+    """Base of every error paperlist reports to a user; its message is redacted."""
 
     exit_code = EXIT_FAILED
 
     def __init__(self, message: str, *, paper_id: str | None = None) -> None:
+        message = redact(message)
         self.paper_id = paper_id
         self.message = message
         super().__init__(f"{paper_id}: {message}" if paper_id else message)

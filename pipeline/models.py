@@ -75,6 +75,23 @@ class Extract:
 
 
 @dataclass(frozen=True)
+class Passages:
+    """The sentences of a paper each field of an entry is written from (`read.passages`)."""
+
+    abstract: str = ""
+    survey: bool = False  # a survey, review or position paper: no method or results of its own
+    contributions: tuple[str, ...] = ()  # where the paper says what it does
+    method: tuple[str, ...] = ()  # the opening of its method, preliminaries skipped
+    components: tuple[str, ...] = ()  # the method's sub-headings: names of its parts
+    headline: tuple[str, ...] = ()  # the abstract's and conclusion's best number sentences
+    claims: tuple[str, ...] = ()  # all number sentences of the abstract and the conclusion
+    results: tuple[str, ...] = ()  # results-section number sentences, when headline is empty
+    findings: tuple[str, ...] = ()  # 'we find/show ...' sentences of abstract and conclusion
+    conclusion: str = ""
+    limitations: tuple[str, ...] = ()  # where it states its own limitations; () if nowhere
+
+
+@dataclass(frozen=True)
 class ModelInput:
     """The part of a paper that is sent to the model, with what it costs."""
 
@@ -100,9 +117,10 @@ class Summary(BaseModel):
         min_length=1, max_length=6,
         description="How the paper does it: one paragraph, or 2 to 5 short bullet points",
     )
-    metric: str = Field(
-        min_length=10,
-        description="How it is evaluated and the headline numbers (benchmarks, gains, speed)",
+    metric: str | None = Field(
+        default=None,
+        description="How it is evaluated and the headline numbers (benchmarks, gains, speed); "
+                    "null for a paper without an evaluation",
     )
     results: str | None = Field(default=None, description="Main findings, or null")
     limitation: str | None = Field(default=None, description="A stated limitation, or null")
@@ -124,7 +142,7 @@ class Summary(BaseModel):
             raise ValueError("method items must not be empty")
         return cleaned
 
-    @field_validator("results", "limitation")
+    @field_validator("metric", "results", "limitation")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value or None

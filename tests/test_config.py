@@ -20,6 +20,35 @@ def test_shipped_config_documents_exactly_the_defaults() -> None:
             assert f"  {key}:" in text, f"{section}.{key} is not documented in config.yaml"
 
 
+def test_the_shipped_config_leaves_the_local_models_own_defaults(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's commands with the shipped config.yaml: the built-in model runs with its own
+    timeout, concurrency, context and name, not the endpoint's written beside them."""
+    from pipeline.local.files import DEFAULT_MODEL
+    from pipeline.local.server import local_settings, wants_local
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    shipped = load_config(REPO / "config.yaml")
+    assert wants_local(shipped.model)
+    local = local_settings(shipped.model)
+    assert (local.timeout, local.concurrency, local.context_tokens) == (600, 1, 8192)
+    assert local.name == DEFAULT_MODEL.name == "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    assert shipped.input_budget(local, local=True) == 900
+
+
+def test_the_older_spelling_of_the_local_model_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("model:\n  path: m.gguf\n  threads: 2\n")
+    model = load_config(path).model
+    assert (model.path, model.threads) == (Path("m.gguf"), 2)
+    assert model.local.path == Path("m.gguf")
+    path.write_text("model:\n  path: m.gguf\n  local:\n    path: n.gguf\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == (f"{path}: model: path is given twice, as model.path and "
+                                 "model.local.path")
+
+
 def test_env_variable_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "digest.yaml"
     path.write_text("model:\n  name: other-model\n")

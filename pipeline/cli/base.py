@@ -22,6 +22,7 @@ from ..errors import (
     PipelineError,
     describe_os_error,
     output_error,
+    redact,
 )
 
 if TYPE_CHECKING:
@@ -146,6 +147,17 @@ def load(ctx: click.Context, *, writes: bool = True) -> Config:
     return config
 
 
+class RedactingFilter(logging.Filter):
+    """Secrets never reach a log line: the formatted message is redacted (errors.redact)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
 class LogFile(logging.FileHandler):
     """output/paperlist.log, opened at the first record. When it cannot be written (a full
     disk, a read-only folder) logging to it stops quietly, instead of a `--- Logging error ---`
@@ -223,6 +235,7 @@ def setup_logging(config: Config, verbose: int, *, writes: bool = True) -> None:
     terminal.addFilter(lambda record: getattr(record, "to_terminal", True) and (
         record.name.startswith("pipeline") or verbose > 1))
     terminal.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    terminal.addFilter(RedactingFilter())
     root.addHandler(terminal)
     logdir = config.path(config.output.dir)
     try:
@@ -236,6 +249,7 @@ def setup_logging(config: Config, verbose: int, *, writes: bool = True) -> None:
         logfile.setLevel(logging.INFO)
         logfile.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         logfile._paperlist = True  # type: ignore[attr-defined]
+        logfile.addFilter(RedactingFilter())
         root.addHandler(logfile)
     for noisy in ("httpx", "httpx2", "openai", "urllib3", "arxiv"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -111,7 +111,8 @@ def summarize(ctx: click.Context, arxiv_id: str | None, pdf_file: Path | None,
     from ..store import Store
 
     if pdf_file is not None:
-        local = read_local_pdf(pdf_file)  # a bad file fails before a model is started
+        # a bad file fails before a model is started; a slow one within extract.timeout
+        local = read_local_pdf(pdf_file, config.extract.timeout)
         name = (title or local.extract.title or pdf_file.stem).strip()
         with Store(config.path(config.output.database)) as store, \
                 open_model(config, store, install_progress=install_bar()) as model:

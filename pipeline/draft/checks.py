@@ -2,20 +2,22 @@
 
 Every quote must be in the paper, every number the draft cites must occur in the paper,
 keypoints must be short distinct phrases, the text must be in the configured language, and no
-field may copy long runs of the paper. A draft carries the outcome: verified, or flags that
-say what failed.
+field may copy long runs of the paper; `trust` adds what no paper vouches for (language
+identification, repeated sentences, control characters, markup). A draft carries the
+outcome: verified, or flags that say what failed.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import Summary
 from .schema import CJK_CHARACTERS, writes_cjk
+from .trust import run_trust_checks
 
 EVIDENCE_FIELDS = ("objective", "method", "metric", "results")
 _CJK = re.compile(f"[{CJK_CHARACTERS}]")
@@ -108,7 +110,11 @@ class PaperText:
     def locate(self, quote: str) -> tuple[str, int] | None:
         """The verbatim part of a quote and its page. Models often wrap a real passage in a
         few words of their own ("Main finding: ..."); up to three such words at either end are
-        dropped, as long as most of the quote (six words or more) is the paper's own."""
+        dropped, as long as most of the quote (six words or more) is the paper's own. A quote
+        found whole is the paper's, however short."""
+        page = self.find(quote)
+        if page is not None:
+            return quote, page
         words = quote.split()
         keep = max(6, -(-len(words) * 3 // 4))
         for cut in range(0, 7):
@@ -147,7 +153,9 @@ def numbers_in(text: str) -> list[str]:
 
 def _fields(summary: Summary) -> dict[str, str]:
     values = {"keypoints": "; ".join(summary.keypoints), "objective": summary.objective,
-              "method": " ".join(summary.method), "metric": summary.metric}
+              "method": " ".join(summary.method)}
+    if summary.metric:
+        values["metric"] = summary.metric
     if summary.results:
         values["results"] = summary.results
     if summary.limitation:
@@ -157,7 +165,7 @@ def _fields(summary: Summary) -> dict[str, str]:
 
 def check_evidence(summary: Summary, quotes: Iterable[Quote], paper: PaperText,
                    report: CheckReport) -> None:
-    wanted = [f for f in EVIDENCE_FIELDS if f != "results" or summary.results]
+    wanted = [f for f in EVIDENCE_FIELDS if getattr(summary, f)]
     for quote in quotes:
         found = paper.locate(quote.text)
         text, page = found if found else (quote.text, quote.page)
@@ -172,7 +180,7 @@ def check_evidence(summary: Summary, quotes: Iterable[Quote], paper: PaperText,
 
 
 def check_numbers(summary: Summary, paper: PaperText, report: CheckReport) -> None:
-    for name, text in (("metric", summary.metric), ("results", summary.results or "")):
+    for name, text in (("metric", summary.metric or ""), ("results", summary.results or "")):
         cited = numbers_in(text)
         missing = [n for n in dict.fromkeys(cited) if n not in paper.numbers]
         report.numbers_cited += len(cited)
@@ -225,8 +233,10 @@ def check_copying(summary: Summary, paper: PaperText, limit: int,
 
 
 def run_checks(summary: Summary, quotes: Sequence[Quote], paper: PaperText, *, title: str,
-               language: str, max_copied_words: int) -> CheckReport:
+               language: str, max_copied_words: int,
+               link_hosts: Collection[str] = ()) -> CheckReport:
     report = CheckReport()
+    run_trust_checks(summary, report, title=title, language=language, link_hosts=link_hosts)
     check_evidence(summary, quotes, paper, report)
     check_numbers(summary, paper, report)
     check_keypoints(summary, title, report)

@@ -1,63 +1,107 @@
 """The answer shapes asked of a model, and the JSON schemas sent for them.
 
-`Summary` (in `models`) is the record a draft keeps; `Answer` adds the cited sentences, and
-`MetricAnswer` is the numbers pass. `strict_schema` turns a shape into the schema an endpoint
-gets; `with_length_limits` adds the limits llama.cpp's grammar enforces on the local model.
+`Summary` (in `models`) is the record a draft keeps. A capable endpoint answers `DraftAnswer`
+(every field at once); the built-in model answers one field per request (`FIELD_ANSWERS`), each
+in a shape its grammar holds without cutting a sentence: keypoints as 3 to 5 phrases of 1 to 4
+words, the objective as one sentence, the method as 2 to 4 one-sentence bullets. The digest
+section is never asked: it comes from the selection. `strict_schema` turns a shape into the
+schema an endpoint gets; `local_schema` adds the limits llama.cpp's grammar enforces.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..models import Summary
 
-# Sentence numbers a model cites: repeats dropped, at most two kept.
-CitedSentences = Annotated[list[int], AfterValidator(lambda value: list(dict.fromkeys(value))[:2])]
 
-
-class Evidence(BaseModel):
-    """The numbered sentences of the paper behind each field; shown to editors, never
-    published."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    objective: CitedSentences = Field(default_factory=list,
-                                      description="1 or 2 sentence numbers")
-    method: CitedSentences = Field(default_factory=list, description="1 or 2 sentence numbers")
-    metric: CitedSentences = Field(default_factory=list, description="1 or 2 sentence numbers")
-    results: CitedSentences = Field(default_factory=list,
-                                    description="1 or 2 sentence numbers, none without results")
-
-
-class Answer(Summary):
-    """A summary as the model returns it: the entry's fields and the sentences behind them."""
-
-    evidence: Evidence = Field(
-        default_factory=Evidence,
-        description="For objective, method, metric and results: the numbers [n] of 1 or 2 "
-                    "sentences of the paper that support what you wrote",
-    )
-
-    def summary(self) -> Summary:
-        return Summary.model_validate(self.model_dump(exclude={"evidence"}))
-
-
-class MetricAnswer(BaseModel):
-    """The Metric field written again from the sentences that carry the paper's numbers."""
-
+class _Answer(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    metric: str = Field(min_length=10, description="How the paper is evaluated and its "
-                        "headline numbers, each number exactly as the paper writes it")
-    sentences: CitedSentences = Field(default_factory=list, description="the numbers [n] of 1 "
-                                      "or 2 of the given sentences that back the metric")
+
+def _phrases(value: list[str]) -> list[str]:
+    cleaned = [k.strip().strip(";,.").strip() for k in value]
+    if any(not k for k in cleaned):
+        raise ValueError("keypoints must not be empty")
+    return cleaned
+
+
+def _bullets(value: list[str]) -> list[str]:
+    cleaned = [m.strip().lstrip("-*• ").strip() for m in value]
+    if any(not m for m in cleaned):
+        raise ValueError("method items must not be empty")
+    return cleaned
+
+
+class KeypointsAnswer(_Answer):
+    keypoints: list[str] = Field(min_length=3, max_length=5, description=(
+        "3 to 5 short noun phrases of 1 to 4 words naming the paper's key ideas"))
+
+    _clean = field_validator("keypoints")(_phrases)
+
+
+class ObjectiveAnswer(_Answer):
+    objective: str = Field(min_length=20, description="One sentence: the problem and the goal")
+
+
+class MethodAnswer(_Answer):
+    method: list[str] = Field(min_length=2, max_length=4, description=(
+        "2 to 4 bullet points, each one sentence on how the method works"))
+
+    _clean = field_validator("method")(_bullets)
+
+
+class MetricAnswer(_Answer):
+    metric: str = Field(min_length=10, description=(
+        "The benchmarks and the headline numbers, each number as the paper writes it"))
+
+
+class ResultsAnswer(_Answer):
+    results: str = Field(min_length=10, description="The main finding, in one sentence")
+
+
+class LimitationAnswer(_Answer):
+    limitation: str = Field(min_length=10, description=(
+        "The limitation the paper states about its own work, in one sentence"))
+
+
+FIELD_ANSWERS: dict[str, type[_Answer]] = {
+    "keypoints": KeypointsAnswer, "objective": ObjectiveAnswer, "method": MethodAnswer,
+    "metric": MetricAnswer, "results": ResultsAnswer, "limitation": LimitationAnswer}
+
+
+class DraftAnswer(_Answer):
+    """Every field at once, as a capable endpoint answers; no section (the selection's)."""
+
+    keypoints: list[str] = Field(min_length=3, max_length=6, description=(
+        "3 to 5 short noun phrases of 1 to 4 words naming the paper's key ideas; not the title"))
+    objective: str = Field(min_length=20, description=(
+        "One sentence, third person: the problem and what the paper sets out to achieve"))
+    method: list[str] = Field(min_length=1, max_length=6, description=(
+        "2 to 4 bullet points, each one sentence on how the method works (not the motivation)"))
+    metric: str | None = Field(default=None, description=(
+        "The benchmarks and the headline numbers from the abstract and conclusion, each number "
+        "next to what it measures; null when the paper reports no evaluation"))
+    results: str | None = Field(default=None, description=(
+        "The main finding in one sentence when the paper has no numbers to report, else null"))
+    limitation: str | None = Field(default=None, description=(
+        "A limitation the paper states about its own work, in one sentence; null when it "
+        "states none"))
+
+    _clean_keypoints = field_validator("keypoints")(_phrases)
+    _clean_method = field_validator("method")(_bullets)
+
+    @field_validator("metric", "results", "limitation")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
 
 
 def strict_schema(model: type[BaseModel], sections: list[str] | None = None) -> dict[str, Any]:
     """The JSON schema sent to an endpoint: inlined, every key required, no extra keys, and
-    the digest's sections enumerated."""
+    the digest's sections enumerated (for `Summary`, which has one)."""
     raw = model.model_json_schema()
     defs = raw.pop("$defs", {})
 
@@ -83,62 +127,69 @@ def strict_schema(model: type[BaseModel], sections: list[str] | None = None) -> 
     return schema
 
 
-# Lengths a grammar-constrained local model is held to; a 1.5B model otherwise writes
-# sentences as keypoints and copies paragraphs, and on a CPU every generated token costs.
-LENGTH_LIMITS = {"keypoints": 60, "objective": 300, "method": 200, "metric": 400,
-                 "results": 300, "limitation": 250}
-
-
 # Kana, CJK ideographs, Hangul and full-width forms: what a small model strays into in English.
 CJK_CHARACTERS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff01-\uff5e"
 NOT_IN_PATTERN_STRINGS = r"\\\x00-\x1f"  # a backslash and control characters, as regex escapes
 CJK_LANGUAGES = ("chinese", "japanese", "korean", "中文", "日本語", "한국어")
+# Other scripts a small model strays into (Hebrew and Arabic, Indic, Thai and Lao, Hangul
+# jamo), left out of an English answer's grammar besides CJK.
+OTHER_SCRIPTS = "\u0590-\u08ff\u0900-\u0dff\u0e00-\u0eff\u1100-\u11ff"
+
+# The longest answer the local model's grammar lets through, per field: generous, so that a
+# sentence ends where the model ends it (a 1.5B model does not plan for a character limit; a
+# tight one cut its sentences mid-word). The output token caps in `passes` stop a loop.
+LOCAL_LIMITS = {"keypoint": 60, "objective": 450, "method": 260, "metric": 520, "results": 380,
+                "limitation": 320}
+KEYPOINT_WORDS = 4  # the grammar's longest keypoint, in words (the editors': 1 to 4)
 
 
 def writes_cjk(language: str) -> bool:
     return any(name in language.casefold() for name in CJK_LANGUAGES)
 
 
-def with_length_limits(schema: dict[str, Any], *, forbid_cjk: bool = False) -> dict[str, Any]:
-    """The schema with maxLength on the prose fields, at most 4 method points and at most
-    two cited sentences per field (an unbounded list of numbers is where a small model loops).
+def _sentence(least: int, most: int, banned: str, *, one: bool = True) -> dict[str, Any]:
+    """A string that starts with a capital or digit and ends with a full stop; with `one`, a
+    single sentence: a full stop inside it must not be followed by a space (3.5 and e.g. pass),
+    so the model ends its answer where it ends its sentence."""
+    if not one:
+        return {"type": "string", "pattern": f'^[A-Z0-9][^"{banned}]{{{least},{most}}}[.]$'}
+    return {"type": "string",  # after a full stop only a digit: '3.5' (a '.json' token ended
+            # sentences when any character could follow)
+            "pattern": f'^[A-Z0-9]([^".{banned}]|[.][0-9]){{{least},{most}}}[.]$'}
 
-    With `forbid_cjk` the prose fields take a pattern instead that also leaves CJK characters
-    out, so that the grammar keeps a small model from straying out of a non-CJK language. The
-    pattern leaves out quotes, backslashes and control characters too: with it, llama.cpp no
-    longer writes JSON escapes itself.
+
+def local_schema(field: str, *, language: str = "English") -> dict[str, Any]:
+    """The schema of one field's answer for the local model, with what its grammar enforces.
+
+    The prose leaves out quotes, backslashes and control characters (with a pattern llama.cpp
+    writes no JSON escapes itself; the model writes single quotes instead) and, unless the
+    language is Chinese, Japanese or Korean, CJK characters, which a small model otherwise
+    strays into now and then. Prose ends with a full stop; keypoints are 1 to 4 words.
     """
-
-    def limit_string(string: dict[str, Any], limit: int) -> dict[str, Any]:
-        if not forbid_cjk:
-            return {**string, "maxLength": limit}
-        least = string.get("minLength", 0)  # llama.cpp reads no minLength beside a pattern
-        return {**string, "pattern": f'^[^"{NOT_IN_PATTERN_STRINGS}{CJK_CHARACTERS}]'
-                                     f'{{{least},{limit}}}$'}
-
-    props = {name: dict(prop) for name, prop in schema["properties"].items()}
-    numbers = {"type": "array", "maxItems": 2,
-               "items": {"type": "integer", "minimum": 1, "maximum": 9999}}
-    if "sentences" in props:
-        props["sentences"] = {**props["sentences"], **numbers}
-    if "evidence" in props:
-        cited = props["evidence"]["properties"]
-        props["evidence"] = {**props["evidence"], "properties": {
-            name: {**prop, **numbers} for name, prop in cited.items()}}
-    for name, limit in LENGTH_LIMITS.items():
-        if name not in props:
-            continue
-        prop = props[name]
-        if prop.get("type") == "array":
-            prop["items"] = limit_string(prop["items"], limit)
-            if name == "method":
-                prop["maxItems"] = 4
-        elif "anyOf" in prop:
-            prop["anyOf"] = [limit_string(option, limit) if option.get("type") == "string"
-                             else option for option in prop["anyOf"]]
-        else:
-            props[name] = limit_string(prop, limit)
-    return {**schema, "properties": props}
+    banned = NOT_IN_PATTERN_STRINGS + ("" if writes_cjk(language) else CJK_CHARACTERS)
+    if language.casefold().startswith("english"):
+        banned += OTHER_SCRIPTS
+    schema = strict_schema(FIELD_ANSWERS[field])
+    prop = schema["properties"][field]
+    if field == "keypoints" and writes_cjk(language):
+        prop["items"] = {"type": "string", "maxLength": 30}
+        prop.update(minItems=3, maxItems=5)
+    elif field == "keypoints":
+        word = f'[^ "{banned}]+'
+        first = f'[^ "{banned}a-z]'  # a phrase starts with a capital, digit or symbol
+        prop["items"] = {"type": "string", "pattern": (
+            f"^{first}[^ \"{banned}]*( {word}){{0,{KEYPOINT_WORDS - 1}}}$")}
+        prop.update(minItems=3, maxItems=5)
+    elif field == "method":
+        prop["items"] = ({"type": "string", "maxLength": LOCAL_LIMITS["method"]}
+                         if writes_cjk(language) else _sentence(10, LOCAL_LIMITS["method"], banned))
+        prop.update(minItems=2, maxItems=4)
+    elif writes_cjk(language):
+        schema["properties"][field] = {"type": "string", "maxLength": LOCAL_LIMITS[field]}
+    else:  # the Metric may take two sentences; the rest one
+        schema["properties"][field] = _sentence(15, LOCAL_LIMITS[field], banned,
+                                                one=field != "metric")
+    return schema
 
 
 def summary_schema(sections: list[str]) -> dict[str, Any]:

@@ -1,14 +1,16 @@
-"""A paper's draft from the model, in passes that an editor can trust.
+"""A paper's draft from the model, in passes that an editor can use with light edits.
 
-1. The numbers: Metric is written from the sentences that carry the paper's numbers (a small
-   model otherwise leaves the headline figures out), in a short conversation of its own.
-2. The summary: every field of the entry, each backed by the numbers of the paper's sentences
-   that support it; the numbers pass's Metric replaces the summary's own.
-3. The checks; when they fail, one more request, continuing the summary's conversation, names
-   the failures and asks again for the failing fields only. What still fails stays flagged on
-   the draft for the editor.
+1. The fields. On the built-in model each field is its own request over the same paper prefix
+   (`passes.ask_fields`); a capable endpoint writes the whole entry in one (`passes.ask_all`).
+   A field is only asked for where the paper has it: Metric where it reports numbers, Results
+   (a finding) where it does not, Limitation only where it states one of its own.
+2. Tidying that needs no model: the third person, labels the model put before a field, a
+   field cut at its length limit ending at its last whole sentence, keypoints that repeat.
+3. The checks (`checks`: quotes, numbers, language, copying) and the editor's rubric
+   (`rubric`); a field that fails is asked for once more, and the new version is kept where it
+   fails fewer checks. What still fails stays flagged on the draft for the editor.
 
-Every request starts with the same system prompt, so a local server reuses its cached prefix.
+The digest section is never asked of the model: it comes with the request, from the selection.
 """
 
 from __future__ import annotations
@@ -16,43 +18,31 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError, create_model
-
-from ..config import Config
 from ..errors import UnusableAnswerError
-from ..models import Draft, Usage
-from .chat import ChatModel, MessageBuilder, Messages, Tally
+from ..models import Draft, Passages, Summary, Usage
+from ..read.sentences import result_score, split_sentences
+from .chat import ChatModel, Tally
 from .checks import EVIDENCE_FIELDS, CheckReport, PaperText, Quote, run_checks
-from .evidence import Citations
-from .schema import (
-    LENGTH_LIMITS,
-    Answer,
-    MetricAnswer,
-    strict_schema,
-    with_length_limits,
-    writes_cjk,
-)
-from .templates import render, version_of
+from .evidence import supporting
+from .passes import PROMPT_TEMPLATES, Talk, ask_again, ask_all, ask_fields, fields_for, third_person
+from .rubric import RUBRIC_FIELDS, Rubric, check_rubric, cut_short, keypoint_problem
+from .schema import LOCAL_LIMITS
+from .templates import version_of
 
 log = logging.getLogger(__name__)
 
-PROMPT_NAME = "summarize"
-PROSE_FIELDS = ("objective", "metric", "results", "limitation")  # free text, not lists
-SHORT_ANSWER_TOKENS = 250  # the numbers pass: one or two sentences; a looping model stops here
-PROMPT_TEMPLATES = ("summarize_system.j2", "summarize_user.j2", "numbers.j2", "fix.j2",
-                    "repair.j2")
-
-
-@dataclass(frozen=True)
-class SectionChoice:
-    """A digest section as the model sees it: the name and what belongs there."""
-
-    name: str
-    hint: str = ""
+PROMPT_NAME = "draft"
+_LABEL = re.compile(  # 'Metric: ...', 'Performance and Efficiency Metrics: ...'
+    r"^(?=[^:]{0,50}\b(?:objective|method|metric|result|limitation|evaluation|performance"
+    r"|answer|summary|keypoint|finding)s?\b)[A-Z][\w-]*(?: [\w-]+){0,3}:\s+(?=[A-Z0-9])", re.I)
+_MARKER = re.compile(r"\s*\[\d+(?:\s*[,-]\s*\d+)*\]")
+_LINK = re.compile(r"https?://|github\.com/", re.I)
+_COMMON = frozenset("the and for with that this from are was were has have its their which "
+                    "authors they also".split())
 
 
 @dataclass(frozen=True)
@@ -60,23 +50,15 @@ class SummaryRequest:
     """Everything the prompts and the checks need about one paper."""
 
     title: str
-    text: str
-    sections: tuple[SectionChoice, ...]
+    section: str  # the digest section, from the selection (never asked of the model)
+    text: str = ""  # the budgeted model input an endpoint reads; the local model reads passages
+    passages: Passages = Passages()
     paper_id: str | None = None
     language: str = "English"
-    suggested_section: str | None = None  # the topic whose keywords found the paper
     pages: tuple[str, ...] = ()  # the paper's text per page; empty skips the checks
-    numbers: str = ""  # sentences that carry the paper's numbers; empty skips that pass
-    citations: Citations = field(default_factory=Citations)  # what [n] in text/numbers means
+    sentences: tuple[str, ...] = ()  # the paper's sentences, where evidence is looked up
     max_copied_words: int = 30
-
-    @property
-    def section_names(self) -> list[str]:
-        return [s.name for s in self.sections]
-
-
-def section_choices(config: Config) -> tuple[SectionChoice, ...]:
-    return tuple(SectionChoice(t.name, ", ".join(t.include[:4])) for t in config.topics)
+    link_hosts: tuple[str, ...] = ()  # besides arXiv, hosts an entry may link to
 
 
 def prompt_version(root: Path | None = None) -> str:
@@ -84,93 +66,37 @@ def prompt_version(root: Path | None = None) -> str:
     return version_of(PROMPT_TEMPLATES, root)
 
 
-@dataclass
-class _Conversation:
-    """The messages of one paper's passes, rebuilt for whatever format the endpoint takes.
-
-    Every request starts with the same system prompt, and the fix continues the summary's
-    conversation, so a local llama.cpp server finds those prefixes in its prompt cache.
-    """
-
-    model: ChatModel
-    request: SummaryRequest
-
-    def system(self, enforced: bool) -> dict[str, str]:
-        request = self.request
-        text = render("summarize_system.j2", self.model.root, language=request.language,
-                      sections=request.sections, schema_enforced=enforced).text
-        return {"role": "system", "content": text}
-
-    def first(self, enforced: bool) -> Messages:
-        request = self.request
-        user = render("summarize_user.j2", self.model.root, title=request.title,
-                      paper_id=request.paper_id, text=request.text,
-                      suggested_section=request.suggested_section)
-        return [self.system(enforced), {"role": "user", "content": user.text}]
-
-    def numbers(self, enforced: bool) -> Messages:
-        user = render("numbers.j2", self.model.root, title=self.request.title,
-                      numbers=self.request.numbers, schema_enforced=enforced)
-        return [self.system(enforced), {"role": "user", "content": user.text}]
-
-    def then(self, answer: str, template: str, **context: Any) -> MessageBuilder:
-        """A builder for the next turn: the summary's conversation, its answer, a request."""
-
-        def build(enforced: bool) -> Messages:
-            follow = render(template, self.model.root, schema_enforced=enforced, **context)
-            return [*self.first(enforced), {"role": "assistant", "content": answer},
-                    {"role": "user", "content": follow.text}]
-
-        return build
-
-
 def summarize(model: ChatModel, request: SummaryRequest) -> Draft:
-    """The draft of one paper: numbers pass, summary, checks and at most one fix."""
+    """The draft of one paper: its fields, tidied, checked and at most one fix per field.
+
+    Raises UnusableAnswerError (or another SummarizeError) when the model gives no usable
+    answer for a field at all; a fix that fails only leaves the draft flagged.
+    """
     started = time.monotonic()
     tally = Tally()
-    sections = request.section_names
-    context = {"sections": sections}
-    answer_schema = strict_schema(Answer, sections)
-    metric_schema = strict_schema(MetricAnswer)
-    if model.local:  # a grammar holds a small model to the lengths and language asked for
-        forbid_cjk = not writes_cjk(request.language)
-        answer_schema, metric_schema = (with_length_limits(answer_schema, forbid_cjk=forbid_cjk),
-                                        with_length_limits(metric_schema, forbid_cjk=forbid_cjk))
-    talk = _Conversation(model, request)
-    metric: MetricAnswer | None = None
-    numbers_failed = None
-    if request.numbers:
-        try:
-            metric, _ = model.ask(talk.numbers, MetricAnswer, metric_schema, tally=tally,
-                                  paper_id=request.paper_id, name="metric",
-                                  max_tokens=SHORT_ANSWER_TOKENS, repairs=1)
-        except UnusableAnswerError as exc:  # the summary's own Metric stands, flagged
-            log.info("%s: the numbers pass failed: %s", request.paper_id or "paper",
-                     exc.message)
-            numbers_failed = ("metric: not rewritten from the paper's numbers ("
-                              f"{exc.message.split(': ', 1)[-1]})")
-    answer, raw = model.ask(talk.first, Answer, answer_schema, tally=tally,
-                            paper_id=request.paper_id, context=context, name="summary")
-    if metric is not None:
-        evidence = answer.evidence.model_copy(
-            update={"metric": metric.sentences or answer.evidence.metric})
-        answer = answer.model_copy(update={"metric": metric.metric, "evidence": evidence})
-    answer = _without_markers(answer)
+    passages = request.passages
+    names = fields_for(passages)
+    talk = Talk(model, request.title, request.paper_id, passages, request.language,
+                text="" if model.local else request.text)
     if model.local:
-        answer = _complete_sentences(answer)
+        values, raws = ask_fields(model, talk, names, tally)
+    else:
+        values, raw = ask_all(model, talk, tally)
+        values = {name: values.get(name) for name in names}  # only the fields it has
+        raws = dict.fromkeys(names, raw)
+    summary = _summary(values, request, local=model.local)
     checks: dict[str, Any] = {}
     if request.pages:
         paper = PaperText(request.pages)
-        report = _check(answer, request, paper, numbers_failed)
-        if report.flags:
-            log.info("%s: %d checks failed; asking once more", request.paper_id or "paper",
-                     len(report.flags))
-            fixed = _fix(model, talk, raw, answer, report, request, tally, answer_schema)
-            if fixed is not None:
-                second = _check(fixed, request, paper, numbers_failed)
-                if len(second.flags) < len(report.flags):
-                    answer, report = fixed, second
-        checks = report.as_dict()
+        report, rubric = _check(summary, request, paper)
+        failing = [n for n in names if report.problems.get(n)]
+        if failing:
+            log.info("%s: %s fail the checks; asking once more", request.paper_id or "paper",
+                     ", ".join(failing))
+            summary, report, rubric = _fix(model, talk, request, paper, summary, report,
+                                           rubric, failing, raws, tally)
+        checks = {**report.as_dict(), "fields": names,
+                  "rubric": {n: rubric.failures.get(n, []) for n in names}}
     usage = Usage(
         model=model.settings.name,
         prompt=PROMPT_NAME,
@@ -184,77 +110,137 @@ def summarize(model: ChatModel, request: SummaryRequest) -> Draft:
     log.info("%s: drafted in %.1f s, %d calls, %d+%d tokens, %s%s", request.paper_id or "paper",
              usage.latency_s, tally.calls, usage.prompt_tokens, usage.completion_tokens,
              usage.response_format, f", {len(checks.get('flags', []))} flags" if checks else "")
-    return Draft(summary=answer.summary(), usage=usage, extras={"checks": checks})
+    return Draft(summary=summary, usage=usage, extras={"checks": checks})
 
 
-def _fix(model: ChatModel, talk: _Conversation, raw: str, answer: Answer, report: CheckReport,
-         request: SummaryRequest, tally: Tally, schema: dict[str, Any]) -> Answer | None:
-    """One request that names the failures and asks again for the failing fields only."""
-    names = [name for name in Answer.model_fields if name in report.problems]
-    partial = create_model(  # type: ignore[call-overload]
-        "Fix", **{name: (Answer.model_fields[name].annotation, Answer.model_fields[name])
-                  for name in names})
-    partial_schema = {**schema, "properties": {n: schema["properties"][n] for n in names},
-                      "required": names}
+def _fix(model: ChatModel, talk: Talk, request: SummaryRequest, paper: PaperText,
+         summary: Summary, report: CheckReport, rubric: Rubric, failing: list[str],
+         raws: dict[str, str], tally: Tally) -> tuple[Summary, CheckReport, Rubric]:
+    """Ask once more for the failing fields; keep each new version that fails fewer checks."""
     try:
-        fix, _ = model.ask(
-            talk.then(raw, "fix.j2", problems=report.problems, metric=answer.metric,
-                      language=request.language),
-            partial, partial_schema, tally=tally,
-            paper_id=request.paper_id, context={"sections": request.section_names},
-            name="fix", repairs=0)
+        fixed = ask_again(model, talk, failing, {n: report.problems[n] for n in failing},
+                          raws, tally)
     except UnusableAnswerError as exc:  # the draft stands, with its flags
         log.info("%s: no usable fix (%s)", request.paper_id or "paper", exc.message)
-        return None
-    try:
-        merged = {**answer.model_dump(), **fix.model_dump(include=set(names))}
-        return Answer.model_validate(merged, context={"sections": request.section_names})
-    except ValidationError as exc:
-        log.info("%s: the fix is not a valid draft (%s)", request.paper_id or "paper", exc)
-        return None
+        return summary, report, rubric
+    values = {**summary.model_dump(exclude={"section"}), **fixed}
+    candidate = _summary(values, request, local=model.local)
+    second, second_rubric = _check(candidate, request, paper)
+    kept = {n: getattr(candidate, n) for n in failing
+            if len(second.problems.get(n, [])) < len(report.problems.get(n, []))}
+    final = summary.model_copy(update=kept)
+    final_report, final_rubric = _check(final, request, paper) if kept else (report, rubric)
+    quoted = _quoted(final, final_rubric, request.passages)
+    if not quoted:
+        return final, final_report, final_rubric
+    failed = {name: final_report.problems.get(name, []) for name in quoted}
+    untrusted = set(final_report.trust)
+    final = final.model_copy(update=quoted)
+    final_report, final_rubric = _check(final, request, paper)
+    for name, messages in failed.items():  # the editor, and the preflight, still learn of it
+        final_report.flag(name, f"{name}: the paper's own sentence, as the model's failed: "
+                                f"{'; '.join(messages)}",
+                          trust=any(m in untrusted for m in messages))
+    return final, final_report, final_rubric
 
 
-def _complete_sentences(answer: Answer) -> Answer:
-    """A field the grammar cut at its length limit ends at its last whole sentence."""
-    update: dict[str, Any] = {}
-    for name in PROSE_FIELDS:
-        value = getattr(answer, name)
-        if not value or len(value) < LENGTH_LIMITS[name] - 2:
+def _quoted(summary: Summary, rubric: Rubric, passages: Passages) -> dict[str, str]:
+    """Where a Metric still lacks the headline numbers, or a Limitation is still not the one
+    the paper states, the paper's own sentences, in the third person, as an editor would
+    quote them: its best number sentence, or its first limitation sentence(s)."""
+    quoted: dict[str, str] = {}
+    numbers = passages.headline or passages.results
+    if any("none of the headline numbers" in m for m in rubric.failures.get("metric", [])) \
+            and numbers:
+        best = sorted(numbers, key=lambda s: -result_score(s))[0]
+        quoted["metric"] = third_person(best)
+    if any("not what the paper states" in m for m in rubric.failures.get("limitation", [])) \
+            and passages.limitations:
+        quoted["limitation"] = third_person(" ".join(passages.limitations[:2]))
+    return {name: text[:1].upper() + text[1:] for name, text in quoted.items()}
+
+
+def _summary(values: dict[str, Any], request: SummaryRequest, *, local: bool) -> Summary:
+    """The answers as an entry's fields, tidied, with the section from the request."""
+    tidy: dict[str, Any] = {
+        name: _tidy(value, LOCAL_LIMITS.get(name) if local else None)
+        if isinstance(value, str) else value for name, value in values.items()}
+    if isinstance(tidy.get("method"), list):
+        items = [_tidy(item, LOCAL_LIMITS["method"] if local else None)
+                 for item in tidy["method"]]
+        tidy["method"] = _distinct(items, request.title)
+    if isinstance(tidy.get("keypoints"), list):
+        tidy["keypoints"] = _keypoints(tidy["keypoints"], request.title)
+    if not request.passages.limitations:  # editors write a Limitation only where one is stated
+        tidy["limitation"] = None
+    fields = {name: tidy.get(name) for name in ("keypoints", "objective", "method", "metric",
+                                                 "results", "limitation")}
+    return Summary.model_validate({**fields, "section": request.section})
+
+
+def _tidy(text: str, limit: int | None = None) -> str:
+    """One field's text: the third person, no label, link, backtick or [n] marker, whole
+    sentences. `limit`: the local grammar's length limit, where a sentence was cut and given
+    a full stop it does not have: it ends at its last whole sentence, or loses that stop so
+    that the rubric sees it cut."""
+    at_limit = limit is not None and len(text) >= limit - 2
+    text = " ".join(_MARKER.sub("", text).replace("`", "").split())
+    text = _LABEL.sub("", text, count=1)
+    kept = [s for s in split_sentences(text) if not _LINK.search(s)]  # 'Code is at https://...'
+    text = " ".join(kept) if kept else text
+    text = third_person(text)
+    text = text[:1].upper() + text[1:]
+    if at_limit or (limit is not None and cut_short(text)):
+        end = max(text[:-1].rfind(". "), text[:-1].rfind("; "))
+        if end >= (20 if at_limit else len(text) * 0.3):
+            text = text[:end] + "."
+        elif at_limit:
+            text = text.rstrip(".")
+    return text
+
+
+def _distinct(items: list[str], title: str) -> list[str]:
+    """Method bullets without repeats (the same sentence twice, nearly) or the bare title."""
+    kept: list[str] = []
+    seen: list[set[str]] = []
+    for item in items:
+        words = {w.casefold() for w in re.findall(r"[^\W_]{3,}", item)} - _COMMON
+        if keypoint_problem(item.rstrip("."), title) in ("is the title", "copies the title"):
             continue
-        end = value.rfind(". ")
-        if end >= len(value) * 0.4:
-            update[name] = value[:end + 1]
-    return answer.model_copy(update=update) if update else answer
+        if all(len(words & other) < 0.85 * min(len(words), len(other)) for other in seen):
+            kept.append(item)
+            seen.append(words)
+    return kept or items
 
 
-_MARKER = re.compile(r"\s*\[\d+(?:\s*[,-]\s*\d+)*\]")
+def _keypoints(keypoints: list[str], title: str) -> list[str]:
+    """Capitalised, without repeats, and without the title where three others remain."""
+    seen: set[str] = set()
+    kept = []
+    for keypoint in keypoints:
+        keypoint = keypoint[:1].upper() + keypoint[1:]
+        if keypoint.casefold() not in seen:
+            seen.add(keypoint.casefold())
+            kept.append(keypoint)
+    plain = [k for k in kept if keypoint_problem(k, title) not in ("is the title",
+                                                                   "copies the title")]
+    return plain if len(plain) >= 3 else kept
 
 
-def _without_markers(answer: Answer) -> Answer:
-    """Models imitate the [n] sentence markers in their prose; they are no part of an entry."""
-    prose: dict[str, Any] = {
-        name: _MARKER.sub("", value) for name in PROSE_FIELDS
-        if (value := getattr(answer, name)) and _MARKER.search(value)}
-    method = [_MARKER.sub("", item) for item in answer.method]
-    if method != answer.method:
-        prose["method"] = method
-    return answer.model_copy(update=prose) if prose else answer
-
-
-def _check(answer: Answer, request: SummaryRequest, paper: PaperText,
-           numbers_failed: str | None) -> CheckReport:
-    """The checks of one answer; a failed numbers pass stays a flag on every version of it."""
-    quotes, unknown = [], []
+def _check(summary: Summary, request: SummaryRequest, paper: PaperText
+           ) -> tuple[CheckReport, Rubric]:
+    """The checks of one version of a draft, the rubric's failures among its flags."""
+    quotes = []
     for name in EVIDENCE_FIELDS:
-        texts, missing = request.citations.quotes(getattr(answer.evidence, name))
-        quotes += [Quote(name, text) for text in texts]
-        unknown += [f"{name}: cites sentence [{n}], which the paper does not have"
-                    for n in missing]
-    report = run_checks(answer.summary(), quotes, paper, title=request.title,
-                        language=request.language, max_copied_words=request.max_copied_words)
-    for message in unknown:
-        report.flag("evidence", message, trust=True)
-    if numbers_failed:
-        report.flag("metric", numbers_failed)
-    return report
-
+        value = getattr(summary, name)
+        if value:
+            text = " ".join(value) if isinstance(value, list) else value
+            quotes += [Quote(name, s) for s in supporting(text, request.sentences)]
+    report = run_checks(summary, quotes, paper, title=request.title, language=request.language,
+                        max_copied_words=request.max_copied_words, link_hosts=request.link_hosts)
+    rubric = check_rubric(summary, request.passages, request.title, "\n".join(request.pages))
+    for name in RUBRIC_FIELDS:
+        for message in rubric.failures.get(name, []):
+            if message not in report.problems.get(name, []):
+                report.flag(name, message)
+    return report, rubric

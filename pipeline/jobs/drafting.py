@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -19,8 +19,7 @@ from pathlib import Path
 from ..config import Config, ModelSettings
 from ..draft.chat import OPENAI_BASE_URL, ChatModel
 from ..draft.entry import render_entry
-from ..draft.evidence import MARKER_SHARE, Citations
-from ..draft.summarize import SummaryRequest, prompt_version, section_choices, summarize
+from ..draft.summarize import SummaryRequest, prompt_version, summarize
 from ..errors import (
     ConfigError,
     ExtractError,
@@ -31,12 +30,14 @@ from ..errors import (
     describe_os_error,
 )
 from ..find.arxiv import ArxivSource
+from ..find.topics import match
 from ..ids import is_pdf_id, pdf_id
 from ..local.files import LOCAL_EXTRA, runtime_available
 from ..local.server import local_server, local_settings, wants_local
 from ..models import ArxivId, Draft, DraftRecord, Extract, Paper, Section
-from ..read.extract import build_model_input, extract_pdf
-from ..read.model_input import number_sentences
+from ..read.extract import build_model_input, extract_isolated
+from ..read.model_input import char_limit
+from ..read.passages import find_passages, fit_passages, paper_sentences
 from ..store import UNFINISHED, Store
 from .selection import section_for_paper
 
@@ -135,30 +136,60 @@ def save_extract(pdf: Path, extract: Extract) -> None:
     temp.replace(target)
 
 
-def extract_cached(pdf: Path, label: str) -> Extract:
+def extract_cached(pdf: Path, label: str, timeout: float) -> Extract:
+    """The PDF's text, from beside it when extracted before, else in a worker process that
+    is given up after `timeout` seconds (extract.timeout)."""
     cached = load_extract(pdf)
     if cached is not None:
         return cached
-    extract = extract_pdf(pdf, source=label)
+    extract = extract_isolated(pdf, source=label, timeout=timeout)
     save_extract(pdf, extract)
     return extract
 
 
+def section_for(config: Config, title: str, abstract: str, paper: Paper | None = None) -> str:
+    """The digest section of a paper no selection placed (`summarize ID`, `--pdf`): the topic
+    `find.topics.match` picks for an arXiv paper, else the first configured topic whose include
+    keywords (and no exclude keyword) the title or abstract mention, else the first topic."""
+    if paper is not None:
+        candidate = match(paper, config.topics)
+        if candidate is not None:
+            return candidate.topic
+
+    def mentions(word: str) -> bool:
+        return re.search(rf"(?<!\w){re.escape(word)}(?:s|es)?(?!\w)", f"{title}\n{abstract}",
+                         re.IGNORECASE) is not None
+
+    for topic in config.topics:
+        if any(mentions(w) for w in topic.include) and not any(mentions(w) for w in topic.exclude):
+            return topic.name
+    return config.topics[0].name
+
+
 def request_for(config: Config, model: ChatModel, title: str, extract: Extract,
-                paper_id: str | None, suggested_section: str | None = None) -> SummaryRequest:
-    """The paper as the prompts and checks see it, sized for this model."""
+                paper_id: str | None, suggested_section: str | None = None, *,
+                paper: Paper | None = None) -> SummaryRequest:
+    """The paper as the prompts and checks see it, sized for this model.
+
+    `suggested_section` is the digest section the selection gave the paper; without one (a
+    one-off `summarize`) `section_for` picks it. The model is never asked for it.
+    """
     ratio = config.extract.chars_per_token
     budget = config.input_budget(model.settings, local=model.local)
-    citations = Citations()
-    text = build_model_input(extract, math.floor(budget * (1 - MARKER_SHARE)), ratio).text
-    numbers = (number_sentences(extract, config.checks.numbers_budget, ratio)
-               if config.checks.numbers_budget else "")
+    passages = find_passages(extract, title, ratio, numbers_budget=config.checks.numbers_budget)
+    text = ""
+    if model.local:  # the local model reads the passages, within the budget
+        passages = fit_passages(passages, char_limit(budget, ratio))
+    else:  # an endpoint reads the paper itself, besides
+        text = build_model_input(extract, budget, ratio).text
+    section = suggested_section or section_for(
+        config, title, paper.abstract if paper else passages.abstract, paper)
     return SummaryRequest(
-        title=title, text=citations.mark_text(text), sections=section_choices(config),
-        paper_id=paper_id, language=config.output.language,
-        suggested_section=suggested_section, pages=extract.pages,
-        numbers=citations.mark_lines(numbers), citations=citations,
-        max_copied_words=config.checks.max_copied_words)
+        title=title, section=section, text=text, passages=passages, paper_id=paper_id,
+        language=config.output.language, pages=extract.pages,
+        sentences=tuple(paper_sentences(extract)),
+        max_copied_words=config.checks.max_copied_words,
+        link_hosts=tuple(config.output.link_hosts))
 
 
 # -- one arXiv paper --------------------------------------------------------------------------
@@ -213,11 +244,11 @@ def summarize_arxiv(
         pdf = source.download(paper.id, paper.version)
         if _unfinished(store, paper.id):
             store.set_status(paper.id, "downloaded", pdf_path=str(pdf))
-        extract = extract_cached(pdf, label)
+        extract = extract_cached(pdf, label, config.extract.timeout)
         if _unfinished(store, paper.id):
             store.set_status(paper.id, "extracted")
         draft = summarize(model, request_for(config, model, paper.title, extract, paper.id,
-                                             section))
+                                             section, paper=paper))
     except PipelineError as exc:
         if _unfinished(store, paper.id):
             store.mark_failed(paper.id, _stage(exc), exc.message, None)
@@ -232,7 +263,8 @@ def save(config: Config, store: Store, paper_id: str, version: int, title: str,
          draft: Draft) -> None:
     """Store a draft with its rendered entry (a local PDF's entry has no arXiv link)."""
     link = None if is_pdf_id(paper_id) else paper_id
-    entry = render_entry(title, draft.summary, link, root=config.root)
+    entry = render_entry(title, draft.summary, link, root=config.root,
+                         link_hosts=config.output.link_hosts)
     store.save_draft(paper_id, version, draft, entry, draft.extras.get("checks"))
 
 
@@ -256,10 +288,11 @@ class LocalPdf:
     extract: Extract
 
 
-def read_local_pdf(path: Path) -> LocalPdf:
+def read_local_pdf(path: Path, timeout: float) -> LocalPdf:
     """Check, hash and extract a PDF the user named, before any model is started. Every
     problem with the file is a UsageError (exit 2): missing, not a regular file (a folder,
-    /dev/null), empty, not a PDF, damaged."""
+    /dev/null), empty, not a PDF, damaged, or not read within `timeout` seconds
+    (extract.timeout; the text is read in a worker process that is given up then)."""
     if not path.exists():
         raise UsageError(f"{path}: no such file")
     if not path.is_file():
@@ -271,7 +304,7 @@ def read_local_pdf(path: Path) -> LocalPdf:
     if not data:
         raise UsageError(f"{path}: the file is empty, not a PDF")
     try:
-        extract = extract_pdf(path)
+        extract = extract_isolated(path, timeout=timeout)
     except ExtractError as exc:
         raise UsageError(f"{path}: {exc.message}") from exc
     return LocalPdf(path, pdf_id(hashlib.sha256(data).hexdigest()), extract)

@@ -67,7 +67,7 @@ def summary_fields(summary: Summary) -> dict[str, str]:
     """A summary as the edit form shows it: keypoints joined by "; ", one method item per
     line, empty strings for absent optional fields."""
     return {"keypoints": "; ".join(summary.keypoints), "objective": summary.objective,
-            "method": "\n".join(summary.method), "metric": summary.metric,
+            "method": "\n".join(summary.method), "metric": summary.metric or "",
             "results": summary.results or "", "limitation": summary.limitation or "",
             "section": summary.section}
 
@@ -80,7 +80,7 @@ def parse_fields(fields: Mapping[str, str], sections: list[str]) -> Summary:
         "keypoints": [k for k in re.split(r"[;\n]", text["keypoints"]) if k.strip()],
         "objective": text["objective"],
         "method": [m for m in text["method"].split("\n") if m.strip()],
-        "metric": text["metric"],
+        "metric": text["metric"].strip() or None,
         "results": text["results"].strip() or None,
         "limitation": text["limitation"].strip() or None,
         "section": text["section"],

@@ -2,8 +2,10 @@
 
 A model that cannot follow the summary format, or whose draft of an easy paper cites what the
 paper does not say (quotes, numbers) or strays from the language, would waste a whole week's
-run; `weekly` runs this first and stops with exit code 2. Style flags (a long keypoint, a
-copied sentence) are reported, as they are on every draft, without stopping the run.
+run; `weekly` runs this first and stops with exit code 2. An endpoint that cannot be reached
+(or keeps answering 429/5xx) is reported as unavailable instead, with exit code 4. Style
+flags (a long keypoint, a copied sentence) are reported, as they are on every draft, without
+stopping the run.
 """
 
 from __future__ import annotations
@@ -80,8 +82,11 @@ def preflight(config: Config, model: ChatModel, *, second_chance: bool = True) -
     request = request_for(config, model, TITLE, synthetic_paper(), None, None)
     try:
         draft = summarize(model, request)
-    except (ConfigError, EndpointUnavailableError):
-        raise  # a refused key or an endpoint that cannot be reached says nothing of the model
+    except ConfigError:
+        raise
+    except EndpointUnavailableError as exc:  # a transport failure says nothing of the model
+        raise EndpointUnavailableError(f"model preflight: the endpoint is unavailable: "
+                                       f"{exc.message}") from exc
     except SummarizeError as exc:
         raise ModelPreflightError(f"model preflight failed: {where} cannot follow the summary "
                                   f"format: {exc.message}") from exc

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
 from ..config import Config
+from ..draft.markup import sanitize_entry
 from ..errors import PublishError, StoreError
 from ..publish.writer import PublishItem, PublishPlan, apply_plan, month_name, plan_publish
 from ..store import Store
@@ -41,6 +43,8 @@ def plan_approved(config: Config, store: Store, month: str,
     README.md would change; nothing is written. Raises PublishError for a malformed month."""
     month_name(month)  # refuses a malformed month before anything is read
     items = approved_items(store) if items is None else items
+    hosts = config.output.link_hosts  # the last gate: an editor's edit is checked too
+    items = [replace(item, entry=sanitize_entry(item.entry, hosts)) for item in items]
     return plan_publish(output_dir(config), month, items, config.sections)
 
 

@@ -133,6 +133,7 @@ def run_week(
     progress = progress or NoProgress()
     if run_id is None:
         run_id = store.start_run("weekly", window_dates(plan.window))
+    _record_warnings(store, run_id, source)  # entries the week's queries had to skip
     report = RunReport(run_id, plan)
     status, error = "failed", None
     downloads_before = source.downloads
@@ -145,7 +146,7 @@ def run_week(
             with model_factory() as model, _Drafting(config, store, model, report,
                                                      progress) as drafting:
                 preflight(config, model)  # a model that cannot do the job spends nothing
-                for batch in _batches(work, first=config.model.concurrency):
+                for batch in _batches(work, first=model.settings.concurrency):
                     ready = _download(source, store, batch, report, progress, drafting)
                     for record, extract in _extract(config, store, source, ready, report,
                                                     progress):
@@ -158,6 +159,7 @@ def run_week(
         raise
     finally:
         progress.done()
+        _record_warnings(store, run_id, source)
         report.downloads = source.downloads - downloads_before
         with report.lock:
             counts = {"found": len(plan.selected), "drafted": len(report.drafted),
@@ -172,6 +174,11 @@ def run_week(
             # the error that ended the run is what the user must see, not this one
             log.info("run %d: could not record its end", run_id)
     return report
+
+
+def _record_warnings(store: Store, run_id: int, source: ArxivSource) -> None:
+    for message in source.take_warnings():
+        store.add_run_warning(run_id, "arxiv", message)
 
 
 def _batches(items: list[PaperRecord], first: int, largest: int = 64) -> Iterator[

@@ -1,7 +1,8 @@
 """The local model's server process: `python -m pipeline.local.runner --model M --port P`.
 
 Runs llama.cpp's OpenAI-compatible server (xllamacpp) in this process until SIGTERM or SIGINT
-arrives or stdin closes, so that a parent killed with SIGKILL leaves no orphan behind.
+arrives or stdin closes, so that a parent killed with SIGKILL leaves no orphan behind. A stop
+takes effect at once, even while a request is being answered.
 `pipeline.local.server.LocalServer` starts it and watches it.
 """
 
@@ -16,10 +17,10 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..config import LOCAL_CONTEXT_TOKENS
 from .files import RUNTIME_MODULE
 
 LOCAL_HOST = "127.0.0.1"
-LOCAL_CONTEXT_TOKENS = 8192
 API_KEY_ENV = "PAPERLIST_LOCAL_API_KEY"
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -86,8 +87,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"listening on {server.listening_address}", file=sys.stderr, flush=True)
     while not stop.wait(0.5):
         pass
-    del server
-    return 0
+    # Not `del server`: llama.cpp's own shutdown waits, holding the GIL, for the answer in
+    # progress to finish (30 s to minutes on a CPU). Nothing the server holds is worth keeping,
+    # so the process ends here, at once, with or without a request in progress.
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -29,9 +29,9 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-from ..config import ModelSettings
+from ..config import LOCAL_CONTEXT_TOKENS, LOCAL_TIMEOUT, ModelSettings
 from ..errors import LocalModelError
 from .files import (
     DEFAULT_MODEL,
@@ -43,13 +43,14 @@ from .files import (
     install_default_model,
     runtime_available,
 )
-from .runner import API_KEY_ENV, LOCAL_CONTEXT_TOKENS, LOCAL_HOST
+from .runner import API_KEY_ENV, LOCAL_HOST
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "API_KEY_ENV",
     "LOCAL_CONTEXT_TOKENS",
+    "LOCAL_TIMEOUT",
     "LocalServer",
     "free_port",
     "local_server",
@@ -59,7 +60,6 @@ __all__ = [
     "wants_local",
 ]
 
-LOCAL_TIMEOUT = 600.0  # a 4k-token prompt took 2.5 minutes on 2 cores; 6k takes about 4
 _BIND_FAILURES = ("couldn't bind", "address already in use")
 _PORT_ATTEMPTS = 3
 _TAIL_LINES = 6
@@ -77,20 +77,22 @@ def wants_local(settings: ModelSettings, environ: Mapping[str, str] | None = Non
             and settings.api_key_env == default_env)
 
 
-def local_settings(settings: ModelSettings) -> ModelSettings:
-    """The settings with local defaults for what config.yaml left unset.
+def local_model_name(settings: ModelSettings) -> str:
+    """The name the built-in model goes by in messages and stored drafts: its GGUF file's."""
+    return DEFAULT_MODEL.name if settings.path is None else settings.path.stem
 
-    An 8k context (the extractor's budget follows it), one request at a time (two would share
-    the same cores and defeat prompt caching) and a timeout long enough for CPU prompt processing.
-    """
-    given = settings.model_fields_set
-    defaults: dict[str, Any] = {
-        "context_tokens": LOCAL_CONTEXT_TOKENS,
-        "concurrency": 1,
-        "timeout": LOCAL_TIMEOUT,
-        "name": DEFAULT_MODEL.name if settings.path is None else settings.path.stem,
-    }
-    return settings.model_copy(update={k: v for k, v in defaults.items() if k not in given})
+
+def local_settings(settings: ModelSettings) -> ModelSettings:
+    """The settings a request to the built-in model runs with: the endpoint's name, timeout,
+    context and concurrency replaced by `model.local`'s and the model's real name, so that
+    a config written for a remote endpoint (or the shipped one) never changes them."""
+    own = settings.local
+    return settings.model_copy(update={
+        "name": local_model_name(settings),
+        "context_tokens": own.context_tokens,
+        "timeout": own.timeout,
+        "concurrency": own.concurrency,
+    })
 
 
 def free_port(host: str = LOCAL_HOST) -> int:

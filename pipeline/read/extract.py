@@ -29,7 +29,8 @@ from .model_input import build_model_input, estimate_tokens
 from .pool import one_line, run_pool
 from .sections import analyse
 
-__all__ = ["build_model_input", "estimate_tokens", "extract_many", "extract_pdf", "pdf_title"]
+__all__ = ["build_model_input", "estimate_tokens", "extract_isolated", "extract_many",
+           "extract_pdf", "pdf_title"]
 
 log = logging.getLogger(__name__)
 
@@ -287,3 +288,15 @@ def extract_many(
 ) -> list[Extract | ExtractError]:
     """`extract_pdf` over many PDFs through `run_pool` (see there for timeouts and crashes)."""
     return run_pool(extract_pdf, paths, sources=sources, workers=workers, timeout=timeout)
+
+
+def extract_isolated(path: Path, source: str | None = None, *, timeout: float) -> Extract:
+    """`extract_pdf` of one PDF in a worker process, given up after `timeout` seconds
+    (extract.timeout): the one path for `weekly`, `summarize ID` and `summarize --pdf`, so a
+    PDF that takes pypdf minutes, or crashes it, costs at most the timeout. ExtractError."""
+    path = Path(path)
+    result = extract_many([path], sources=[source if source is not None else path.name],
+                          workers=1, timeout=timeout)[0]
+    if isinstance(result, ExtractError):
+        raise result
+    return result

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from fakes import FakeArxiv, FakeChat, FakePaper, chat_error, citing, html_page
+from fakes import FakeArxiv, FakeChat, FakePaper, chat_error, html_page
 from pdfgen import make_pdf, paper_pages
 
 from pipeline.cli.main import cli
@@ -25,20 +25,10 @@ SUMMARY = {
                "The adapter maps ControlNet outputs to the diffusion latent."],
     "metric": "Improves accuracy by 12.5% on a standard benchmark.",
     "results": None,
-    "limitation": "Needs one adapter per backbone.",
-    "section": "Controllable",
-    "evidence": {  # phrases of the paper: `citing` turns them into its sentence numbers
-        "objective": ["We study a problem and propose a method"],
-        "method": ["Our method encodes the input and decodes a summary"],
-        "metric": ["improves accuracy by 12.5% on a standard benchmark"],
-        "results": [],
-    },
+    "limitation": "Needs one adapter per backbone.",  # the paper states none: not published
 }
-PUBLISHED = {k: v for k, v in SUMMARY.items() if k != "evidence"}
-# the numbers pass: Metric again from the sentences that carry numbers
-METRIC_ANSWER = {"metric": "Improves accuracy by 12.5% on a standard benchmark.",
-                 "sentences": ["We presented a method that improves accuracy by 12.5%"]}
-SUMMARY_REPLY, METRIC = citing(SUMMARY), citing(METRIC_ANSWER)
+# the section is the selection's (here: the topic whose keywords the paper matches)
+PUBLISHED = {**SUMMARY, "limitation": None, "section": "Diffusion"}
 ENTRY = """\
 #### Ctrl-Adapter: An Efficient and Versatile Framework for Adapting Diverse Controls to Any \
 Diffusion Model
@@ -52,7 +42,6 @@ without training again. [arXiv](https://arxiv.org/abs/2404.07965)
         - Freeze the diffusion model and ControlNet; train the adapter only.
         - The adapter maps ControlNet outputs to the diffusion latent.
     - `Metric:` Improves accuracy by 12.5% on a standard benchmark.
-    - `Limitation:` Needs one adapter per backbone.
     </details>
 """
 Run = Callable[..., Result]
@@ -70,7 +59,7 @@ def run(make_config: Callable[..., Path]) -> Run:
 def test_prints_the_entry_in_the_hand_written_format(arxiv_api: FakeArxiv, chat_api: FakeChat,
                                                      run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(METRIC, SUMMARY_REPLY)
+    chat_api.reply(SUMMARY)
     result = run("summarize", "2404.07965")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ENTRY
@@ -82,7 +71,7 @@ def test_prints_the_entry_in_the_hand_written_format(arxiv_api: FakeArxiv, chat_
                                   "https://arxiv.org/pdf/2404.07965v2"])
 def test_every_id_form(arxiv_api: FakeArxiv, chat_api: FakeChat, run: Run, form: str) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(METRIC, SUMMARY_REPLY)
+    chat_api.reply(SUMMARY)
     result = run("summarize", form)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ENTRY
@@ -100,24 +89,24 @@ def test_old_style_id(arxiv_api: FakeArxiv, run: Run) -> None:
 def test_second_call_downloads_nothing_and_calls_no_model(arxiv_api: FakeArxiv,
                                                           chat_api: FakeChat, run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(METRIC, SUMMARY_REPLY)
+    chat_api.reply(SUMMARY)
     first = run("summarize", "2404.07965")
     second = run("summarize", "2404.07965")
     assert second.exit_code == 0, second.stderr
     assert second.stdout == first.stdout == ENTRY
     assert "(stored draft of " in second.stderr
-    assert chat_api.calls == 2  # the summary and the numbers pass
+    assert chat_api.calls == 1  # the whole entry in one request
     assert arxiv_api.count("pdf") == 1
-    chat_api.reply(METRIC, SUMMARY_REPLY)
+    chat_api.reply(SUMMARY)
     forced = run("summarize", "2404.07965", "--force")
     assert forced.exit_code == 0
-    assert chat_api.calls == 4
+    assert chat_api.calls == 2
     assert arxiv_api.count("pdf") == 1
 
 
 def test_json_output(arxiv_api: FakeArxiv, chat_api: FakeChat, run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(METRIC, SUMMARY_REPLY)
+    chat_api.reply(SUMMARY)
     result = run("summarize", "2404.07965", "--json")
     data = json.loads(result.stdout)
     assert data["id"] == "2404.07965" and data["version"] == 2
@@ -132,13 +121,13 @@ def test_local_pdf_needs_no_arxiv(arxiv_api: FakeArxiv, chat_api: FakeChat, run:
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(make_pdf(paper_pages("Local Paper About Diffusion"),
                              title="Local Paper About Diffusion"))
-    chat_api.reply(METRIC, SUMMARY_REPLY)
+    chat_api.reply(SUMMARY)
     result = run("summarize", "--pdf", str(pdf))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("#### Local Paper About Diffusion\n")
     assert "[arXiv]" not in result.stdout
     assert arxiv_api.log == []
-    chat_api.reply(METRIC, SUMMARY_REPLY)
+    chat_api.reply(SUMMARY)
     titled = run("summarize", "--pdf", str(pdf), "--title", "Another Title")
     assert titled.stdout.startswith("#### Another Title\n")
 
@@ -194,12 +183,12 @@ def test_html_instead_of_pdf(arxiv_api: FakeArxiv, run: Run) -> None:
 def test_endpoint_garbage_is_one_line(arxiv_api: FakeArxiv, chat_api: FakeChat,
                                       run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(*["garbage"] * 5)  # the numbers pass and its repair, then the summary
+    chat_api.reply(*["garbage"] * 3)  # the draft and its two repairs
     result = run("summarize", "2404.07965")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
-        "Error: 2404.07965: the model gave no valid summary in 3 attempts: the answer holds "
-        "no JSON object")
+        "Error: 2404.07965: the model gave no valid draft in 3 attempts: the answer holds "
+        'no JSON object: "garbage"')
     assert "Traceback" not in result.output
 
 
@@ -207,9 +196,10 @@ def test_endpoint_down_is_one_line(arxiv_api: FakeArxiv, chat_api: FakeChat, run
     arxiv_api.add(PAPER)
     chat_api.reply(*[chat_error(503, "overloaded", type="server_error", retry_after=0)] * 3)
     result = run("summarize", "2404.07965")
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1] == ("Error: 2404.07965: the model endpoint answered "
-                                              "HTTP 503: overloaded")
+    assert result.exit_code == 4
+    assert result.stderr.splitlines()[-1] == (f"Error: 2404.07965: the model endpoint "
+                                              f"{chat_api.base_url} answered HTTP 503 3 times: "
+                                              "overloaded")
 
 
 def test_config_typo(run: Run, tmp_path: Path) -> None:
@@ -265,14 +255,13 @@ def test_the_endpoints_format_is_remembered_across_runs(arxiv_api: FakeArxiv,
                                                         chat_api: FakeChat, run: Run) -> None:
     arxiv_api.add(PAPER, FakePaper("2404.07966", title="Another Diffusion Paper"))
     chat_api.accepts = {"text"}
-    chat_api.reply(METRIC, SUMMARY_REPLY)
+    chat_api.reply(SUMMARY)
     assert run("summarize", "2404.07965").exit_code == 0
-    # the numbers pass tries json_schema, json_object + schema, json_object, then text;
-    # then the summary
-    assert chat_api.calls == 5
-    chat_api.reply(METRIC, SUMMARY_REPLY)
+    # the draft tries json_schema, json_object + schema, json_object, then text
+    assert chat_api.calls == 4
+    chat_api.reply(SUMMARY)
     assert run("summarize", "2404.07966").exit_code == 0
-    assert chat_api.calls == 7
+    assert chat_api.calls == 5
     assert "response_format" not in chat_api.requests[-1]
 
 
@@ -318,7 +307,7 @@ def test_no_endpoint_means_the_local_model(arxiv_api: FakeArxiv, chat_api: FakeC
     arxiv_api.add(PAPER)
     script = tmp_path / "local_stand_in.py"
     script.write_text(LOCAL_STAND_IN)
-    Path(f"{script}.summary").write_text(json.dumps({**SUMMARY, "evidence": {}}))
+    Path(f"{script}.summary").write_text(json.dumps(SUMMARY))  # each field takes its own
     servers: list[LocalServer] = []
 
     def stand_in(settings: Any, **kwargs: Any) -> LocalServer:
@@ -332,11 +321,17 @@ def test_no_endpoint_means_the_local_model(arxiv_api: FakeArxiv, chat_api: FakeC
     result = CliRunner().invoke(cli, ["summarize", "2404.07965", "--config", str(path)])
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ENTRY
-    assert result.stderr.startswith("Summarizing 2404.07965 with fake-model...\n")
+    # the built-in model's own name, not the endpoint's written in the config
+    assert result.stderr.startswith("Summarizing 2404.07965 with "
+                                    "qwen2.5-coder-1.5b-instruct-q4_k_m...\n")
     assert chat_api.calls == 0
     assert len(servers) == 1 and not servers[0].running
-    request = json.loads(Path(f"{script}.requests").read_text().splitlines()[0])
-    assert request["response_format"]["type"] == "json_schema"
+    requests = [json.loads(line) for line in Path(f"{script}.requests").read_text().splitlines()]
+    assert [next(iter(r["response_format"]["json_schema"]["schema"]["properties"]))
+            for r in requests] == ["keypoints", "objective", "method", "metric"]
+    assert {r["model"] for r in requests} == {"qwen2.5-coder-1.5b-instruct-q4_k_m"}
+    shown = CliRunner().invoke(cli, ["drafts", "show", "2404.07965", "--config", str(path)])
+    assert "qwen2.5-coder-1.5b-instruct-q4_k_m" in shown.stdout  # stored with the draft
     # the paper text is cut for CPU speed on the local model
     from pipeline.config import LOCAL_INPUT_TOKENS, load_config
     assert load_config(path).input_budget(local=True) == LOCAL_INPUT_TOKENS
@@ -363,28 +358,33 @@ def test_no_endpoint_and_no_local_runtime_says_how(arxiv_api: FakeArxiv,
 def test_drafts_show_the_evidence_and_checks(arxiv_api: FakeArxiv, chat_api: FakeChat,
                                              run: Run) -> None:
     arxiv_api.add(PAPER)
-    chat_api.reply(METRIC, SUMMARY_REPLY)
+    chat_api.reply(SUMMARY)
     assert run("summarize", "2404.07965").exit_code == 0
     shown = run("drafts", "show", "2404.07965").stdout
+    # the paper's sentences that back each field; the canned objective and method are not
+    # about the generated paper, and the checks say so
     assert ('Evidence (not published):\n'
-            '  objective, p. 1, verified: "We study a problem and propose a method that '
+            '  metric, p. 1, verified: "We study a problem and propose a method that '
             'improves accuracy by 12.5% on a standard benchmark."\n'
-            '  method, p. 1, verified: "Our method encodes the input and decodes a summary '
-            'with attention."\n'
             '  metric, p. 1, verified: "We presented a method that improves accuracy by '
-            '12.5%."\n\nChecks: verified\n') in shown
+            '12.5%."\n\nChecks: objective: no supporting quote; method: no supporting quote\n'
+            ) in shown
     listed = run("drafts", "list").stdout
-    assert listed == f"2404.07965\tdrafted\tControllable\t{PAPER.title}\n"
+    assert listed == (f"2404.07965\tdrafted\tDiffusion\t{PAPER.title}  [2 flags: objective: "
+                      "no supporting quote; method: no supporting quote]\n")
 
 
 def test_drafts_list_shows_the_flags(arxiv_api: FakeArxiv, chat_api: FakeChat, run: Run) -> None:
     arxiv_api.add(PAPER)
-    invented = citing({**SUMMARY, "metric": "Improves accuracy by 99.5%."})
-    chat_api.reply({"metric": "Improves accuracy by 99.5%.", "sentences": []}, invented,
+    chat_api.reply({**SUMMARY, "metric": "Improves accuracy by 99.5%."},
                    {"metric": "Improves accuracy by 99.5%."})
     assert run("summarize", "2404.07965").exit_code == 0
     assert run("drafts", "list").stdout == (
-        f"2404.07965\tdrafted\tControllable\t{PAPER.title}  [1 flag: metric: numbers not "
-        "in the paper: 99.5%]\n")
-    assert "Checks: metric: numbers not in the paper: 99.5%\n" in run(
-        "drafts", "show", "2404.07965").stdout
+        f"2404.07965\tdrafted\tDiffusion\t{PAPER.title}  [3 flags: objective: no supporting "
+        "quote; method: no supporting quote; metric: the paper's own sentence, as the model's "
+        "failed: metric: numbers not in the paper: 99.5%; metric: none of the headline numbers "
+        "of the abstract or conclusion (12.5%)]\n")
+    shown = run("drafts", "show", "2404.07965").stdout
+    # the invented Metric was asked again, then replaced by the paper's own number sentence
+    assert "    - `Metric:` The authors study a problem and propose a method that improves " \
+           "accuracy by 12.5% on a standard benchmark.\n" in shown

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -13,15 +12,16 @@ from fakes import Completion, FakeChat, FakeResponse, chat_error, default_summar
 
 from pipeline.config import ModelSettings
 from pipeline.draft.chat import ChatModel, InvalidAnswerError, parse_answer
-from pipeline.draft.evidence import Citations
-from pipeline.draft.summarize import SectionChoice, SummaryRequest, prompt_version, summarize
-from pipeline.errors import ConfigError, SummarizeError
-from pipeline.models import Summary
+from pipeline.draft.summarize import SummaryRequest, prompt_version, summarize
+from pipeline.errors import ConfigError, EndpointUnavailableError, SummarizeError
+from pipeline.models import Passages, Summary
 
-SECTIONS = (SectionChoice("LLM", "large language model"), SectionChoice("Diffusion"))
+ABSTRACT = "We propose FAM. It improves accuracy by 12.5%."
 REQUEST = SummaryRequest(title="TransformerFAM: Feedback attention is working memory",
-                         text="## Abstract\nWe propose FAM. It improves accuracy by 12.5%.",
-                         sections=SECTIONS, paper_id="2404.09173")
+                         section="LLM", text="## Abstract\n" + ABSTRACT,
+                         passages=Passages(abstract=ABSTRACT, headline=(
+                             "It improves accuracy by 12.5%.",)),
+                         paper_id="2404.09173")
 ModelFactory = Callable[..., ChatModel]
 
 
@@ -36,19 +36,22 @@ def make_model(chat_api: FakeChat) -> ModelFactory:
     return build
 
 
-def valid(section: str = "LLM", **change: Any) -> dict[str, Any]:
+def valid(**change: Any) -> dict[str, Any]:
     return {"keypoints": ["Feedback attention", "Working memory", "Long context"],
-            "objective": "Let Transformers process indefinitely long inputs.",
-            "method": ["Attend to the network's own latent representations."],
-            "metric": "Improves accuracy by 12.5% on long-context tasks.",
-            "results": None, "limitation": None, "section": section, **change}
+            "objective": "The paper lets Transformers process indefinitely long inputs.",
+            "method": ["The network attends to its own latent representations.",
+                       "A feedback loop carries them across blocks."],
+            "metric": "Accuracy improves by 12.5% on long-context tasks.",
+            "results": None, "limitation": None, **change}
 
 
 def test_json_schema_request_and_recorded_usage(chat_api: FakeChat,
                                                 make_model: ModelFactory) -> None:
     chat_api.reply(Completion(valid(), prompt_tokens=900, completion_tokens=120))
     draft = summarize(make_model(max_output_tokens=700, temperature=0.1), REQUEST)
-    assert draft.summary.metric == "Improves accuracy by 12.5% on long-context tasks."
+    assert draft.summary.metric == "Accuracy improves by 12.5% on long-context tasks."
+    assert draft.summary.section == "LLM"  # the request's, never the model's
+    assert chat_api.calls == 1  # an endpoint writes the whole entry at once
     body = chat_api.requests[0]
     assert body["model"] == "fake-model"
     assert body["max_tokens"] == 700
@@ -56,14 +59,20 @@ def test_json_schema_request_and_recorded_usage(chat_api: FakeChat,
     fmt = body["response_format"]
     assert fmt["type"] == "json_schema"
     assert fmt["json_schema"]["strict"] is True
-    assert fmt["json_schema"]["schema"]["properties"]["section"]["enum"] == ["LLM", "Diffusion"]
+    properties = fmt["json_schema"]["schema"]["properties"]
+    assert list(properties) == ["keypoints", "objective", "method", "metric", "results",
+                                "limitation"]
+    assert "maxLength" not in str(properties) and "pattern" not in str(properties)
     system, user = body["messages"]
-    assert "  - LLM (large language model)\n  - Diffusion\n" in system["content"]
+    assert "third person" in system["content"]
     assert "Answer with one JSON object" not in system["content"]
     assert user["content"].startswith("Title: TransformerFAM: Feedback attention is working "
-                                      "memory\narXiv: 2404.09173\n\n## Abstract\n")
+                                      "memory\narXiv: 2404.09173\n\nAbstract:\n")
+    assert "These sentences give the paper's headline numbers:\n- It improves accuracy by " \
+           "12.5%.\n" in user["content"]
+    assert "- limitation: null (the paper states no limitation of its own)." in user["content"]
     usage = draft.usage
-    assert (usage.model, usage.prompt, usage.response_format) == ("fake-model", "summarize",
+    assert (usage.model, usage.prompt, usage.response_format) == ("fake-model", "draft",
                                                                   "json_schema")
     assert (usage.prompt_tokens, usage.completion_tokens, usage.attempts) == (900, 120, 1)
     assert usage.prompt_version == prompt_version() and len(usage.prompt_version) == 12
@@ -85,10 +94,10 @@ def test_falls_back_to_json_object_with_schema_and_remembers(
 def test_falls_back_to_plain_text_with_fenced_json(chat_api: FakeChat,
                                                    make_model: ModelFactory) -> None:
     chat_api.accepts = {"text"}
-    chat_api.reply("Sure! Here it is:\n```json\n" + json.dumps(valid("Diffusion")) + "\n```\n")
+    chat_api.reply("Sure! Here it is:\n```json\n" + json.dumps(valid()) + "\n```\n")
     model = make_model()
     draft = summarize(model, REQUEST)
-    assert draft.summary.section == "Diffusion"
+    assert draft.summary.objective == valid()["objective"]
     assert draft.usage.response_format == "text"
     assert model.learned_format == "text"
     assert [r.get("response_format") for r in chat_api.requests][-1] is None
@@ -137,8 +146,8 @@ def test_garbage_every_time_gives_up_after_the_repairs(chat_api: FakeChat,
     chat_api.reply("no json here", "{not json", ["a", "list"])
     with pytest.raises(SummarizeError) as caught:
         summarize(make_model(repair_attempts=2), REQUEST)
-    assert str(caught.value) == ("2404.09173: the model gave no valid summary in 3 attempts: "
-                                 "the answer holds no JSON object")
+    assert str(caught.value) == ("2404.09173: the model gave no valid draft in 3 attempts: "
+                                 'the answer holds no JSON object: "["a", "list"]"')
     assert chat_api.calls == 3
 
 
@@ -154,9 +163,11 @@ def test_429_is_retried_by_the_client_not_twice_over(chat_api: FakeChat,
 def test_persistent_503_fails_after_the_clients_retries(chat_api: FakeChat,
                                                         make_model: ModelFactory) -> None:
     chat_api.reply(*[chat_error(503, "overloaded", type="server_error", retry_after=0)] * 5)
-    with pytest.raises(SummarizeError) as caught:
+    with pytest.raises(EndpointUnavailableError) as caught:
         summarize(make_model(max_retries=2), REQUEST)
-    assert str(caught.value) == "2404.09173: the model endpoint answered HTTP 503: overloaded"
+    assert str(caught.value) == (f"2404.09173: the model endpoint {chat_api.base_url} answered "
+                                 "HTTP 503 3 times: overloaded")
+    assert caught.value.exit_code == 4
     assert chat_api.calls == 3
 
 
@@ -175,9 +186,10 @@ def test_wrong_key_and_model_are_configuration_errors(chat_api: FakeChat,
 
 def test_slow_answer_times_out(chat_api: FakeChat, make_model: ModelFactory) -> None:
     chat_api.latency = 3
-    with pytest.raises(SummarizeError) as caught:
+    with pytest.raises(EndpointUnavailableError) as caught:
         summarize(make_model(timeout=0.5), REQUEST)
-    assert str(caught.value) == "2404.09173: the model did not answer within 0.5 s"
+    assert str(caught.value) == (f"2404.09173: the model endpoint {chat_api.base_url} did not "
+                                 "answer within 0.5 s (model.timeout), 1 time")
 
 
 def test_non_json_http_body_is_an_error(chat_api: FakeChat, make_model: ModelFactory) -> None:
@@ -192,16 +204,16 @@ def test_non_json_http_body_is_an_error(chat_api: FakeChat, make_model: ModelFac
 def test_unreachable_endpoint(make_model: ModelFactory) -> None:
     model = ChatModel(ModelSettings(name="m", max_retries=0, timeout=2),
                       base_url="http://127.0.0.1:9/v1", api_key="k")
-    with pytest.raises(SummarizeError) as caught:
+    with pytest.raises(EndpointUnavailableError) as caught:
         summarize(model, REQUEST)
     assert str(caught.value) == ("2404.09173: cannot reach the model endpoint "
-                                 "http://127.0.0.1:9/v1")
+                                 "http://127.0.0.1:9/v1 (1 time)")
 
 
 def test_the_default_fake_summary_is_valid(chat_api: FakeChat, make_model: ModelFactory) -> None:
     draft = summarize(make_model(), REQUEST)
     assert draft.summary.section == "LLM"
-    assert default_summary(chat_api.requests[0])["section"] == "LLM"
+    assert default_summary(chat_api.requests[0])["objective"] == draft.summary.objective
 
 
 @pytest.mark.parametrize(
@@ -220,194 +232,228 @@ def test_parse_answer_problems(content: str, problem: str) -> None:
 
 
 def test_parse_answer_takes_the_json_out_of_prose() -> None:
-    text = "Here you go: " + json.dumps(valid()) + " Hope this helps."
+    text = "Here you go: " + json.dumps({**valid(), "section": "LLM"}) + " Hope this helps."
     assert parse_answer(text, Summary, {"sections": ["LLM"]}).section == "LLM"
 
 
-# -- issue 5: evidence, the numbers pass, checks and one fix --------------------------------
+# -- issue 11: a field per request on the local model, the rubric, one fix per field ---------
 
 PAGES = ("TransformerFAM: Feedback attention is working memory\nAbstract\nWe propose Feedback "
          "Attention Memory (FAM), a novel architecture that leverages a feedback loop to "
-         "enable the network to attend to its own latent representations.",
-         "Results\nFAM improves accuracy on long-context tasks by 16.0% across 1B, 8B and 24B "
-         "models.")
+         "enable the network to attend to its own latent representations. FAM improves "
+         "accuracy on long-context tasks by 16.0% across 1B, 8B and 24B models.",
+         "Method\nA feedback loop lets each block attend to the latent representations of the "
+         "previous block. Limitations\nFAM cannot be added to a model without fine-tuning.")
+PASSAGES = Passages(
+    abstract=PAGES[0].split("Abstract\n")[1],
+    contributions=("We propose Feedback Attention Memory (FAM), a novel architecture that "
+                   "leverages a feedback loop.",),
+    method=("A feedback loop lets each block attend to the latent representations of the "
+            "previous block.",),
+    headline=("FAM improves accuracy on long-context tasks by 16.0% across 1B, 8B and 24B "
+              "models.",),
+    claims=("FAM improves accuracy on long-context tasks by 16.0% across 1B, 8B and 24B "
+            "models.",),
+    limitations=("FAM cannot be added to a model without fine-tuning.",))
+FIELDS = {
+    "keypoints": {"keypoints": ["Feedback attention memory", "Working memory", "Long context"]},
+    "objective": {"objective": "The paper lets Transformers attend to their own latent "
+                               "representations over indefinitely long inputs."},
+    "method": {"method": ["A feedback loop lets each block attend to the previous block's "
+                          "latent representations.", "It adds no new weights."]},
+    "metric": {"metric": "Accuracy on long-context tasks improves by 16.0% for 1B, 8B and 24B "
+                         "models."},
+    "limitation": {"limitation": "FAM needs fine-tuning before it can be added to a model."},
+}
 
 
-def checked_request() -> SummaryRequest:
-    """A request as paperlist builds one: numbered sentences, number sentences, pages."""
-    citations = Citations()
-    text = citations.mark_text("## Abstract\n" + PAGES[0].split("Abstract\n")[1]
-                               + "\n\n## Results\n" + PAGES[1].split("Results\n")[1])
-    numbers = citations.mark_lines("[results] FAM improves accuracy on long-context tasks by "
-                                   "16.0% across 1B, 8B and 24B models.")
-    return SummaryRequest(title=REQUEST.title, text=text, sections=SECTIONS,
-                          paper_id="2404.09173", pages=PAGES, numbers=numbers,
-                          citations=citations)
+def checked_request(**change: Any) -> SummaryRequest:
+    """A request as paperlist builds one: passages, pages, the paper's sentences."""
+    sentences = tuple(s for page in PAGES for s in page.replace("\n", " ").split(". "))
+    values: dict[str, Any] = {
+        "title": REQUEST.title, "section": "Diffusion", "passages": PASSAGES,
+        "paper_id": "2404.09173", "pages": PAGES, "sentences": sentences, **change}
+    return SummaryRequest(**values)
 
 
-EVIDENCE = {"objective": [1], "method": [1], "metric": [2], "results": []}
-NUMBERS = {"metric": "Accuracy on long-context tasks improves by 16% for 1B, 8B and 24B "
-                     "models.", "sentences": [2]}
+def asked_field(request: dict[str, Any]) -> str:
+    schema = request["response_format"]["json_schema"]["schema"]
+    return next(iter(schema["properties"]))
 
 
-def test_the_paper_reaches_the_model_with_numbered_sentences(
+def by_field(**change: Any) -> Callable[[dict[str, Any]], Any]:
+    """Answers each local request with its field's answer (overridden by `change`)."""
+    def reply(request: dict[str, Any]) -> Any:
+        name = asked_field(request)
+        return change[name] if name in change else FIELDS[name]
+    return reply
+
+
+def test_the_local_model_is_asked_one_field_per_request_over_one_prefix(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
-    chat_api.reply(NUMBERS, valid(evidence=EVIDENCE))
-    summarize(make_model(), checked_request())
-    numbers, first = chat_api.requests
-    assert first["messages"][1]["content"].endswith(
-        "## Abstract\n[1] We propose Feedback Attention Memory (FAM), a novel architecture that "
-        "leverages a feedback loop to enable the network to attend to its own latent "
-        "representations.\n\n## Results\n[2] FAM improves accuracy on long-context tasks by "
-        "16.0% across 1B, 8B and 24B models.\n")
-    assert numbers["messages"][-1]["content"].startswith(
-        f"Title: {REQUEST.title}\n\nThese sentences of the paper carry its numbers:\n\n"
-        "[2] FAM improves accuracy")
-    # a conversation of its own that starts like the summary's, for a server's prompt cache
-    assert len(numbers["messages"]) == 2
-    assert numbers["messages"][0] == first["messages"][0]
-
-
-def test_a_verified_draft_takes_two_requests(chat_api: FakeChat,
-                                             make_model: ModelFactory) -> None:
-    chat_api.reply(NUMBERS, valid(evidence=EVIDENCE))
-    draft = summarize(make_model(), checked_request())
-    assert draft.summary.metric == NUMBERS["metric"]
-    checks = draft.extras["checks"]
-    assert checks["verified"] is True and checks["flags"] == []
-    assert checks["numbers_cited"] == checks["numbers_found"] == 4
-    assert checks["evidence"]["metric"] == [
-        {"text": "FAM improves accuracy on long-context tasks by 16.0% across 1B, 8B and 24B "
-                 "models.", "page": 2, "verified": True}]
-    assert draft.usage.attempts == 2
-    numbers_request = chat_api.requests[0]
-    assert numbers_request["response_format"]["json_schema"]["name"] == "metric"
-    assert numbers_request["max_tokens"] == 250
-
-
-def test_invented_numbers_are_asked_again_once_then_flagged(
-        chat_api: FakeChat, make_model: ModelFactory) -> None:
-    invented = "Accuracy improves by 23.4%, 7x faster."
-    chat_api.reply({"metric": invented, "sentences": [2]}, valid(evidence=EVIDENCE),
-                   {"metric": invented})
-    draft = summarize(make_model(), checked_request())
-    assert chat_api.calls == 3
-    fix = chat_api.requests[2]
-    assert ("- metric: metric: numbers not in the paper: 23.4%, 7x. Rewrite it in your own words "
-            "in at most 40 words, with only numbers the paper writes.\n"
-            in fix["messages"][-1]["content"])
-    assert list(fix["response_format"]["json_schema"]["schema"]["properties"]) == ["metric"]
-    assert draft.extras["checks"]["flags"] == ["metric: numbers not in the paper: 23.4%, 7x"]
-    assert draft.extras["checks"]["verified"] is False
-    assert draft.summary.metric == invented
-
-
-def test_a_fix_that_makes_things_worse_is_not_taken(chat_api: FakeChat,
-                                                    make_model: ModelFactory) -> None:
-    chat_api.reply(NUMBERS | {"sentences": []}, valid(evidence={**EVIDENCE, "metric": []}),
-                   {"evidence": {"objective": [99], "method": [], "metric": [], "results": []}})
-    draft = summarize(make_model(), checked_request())
-    assert draft.extras["checks"]["flags"] == ["metric: no supporting quote"]
-    assert draft.extras["checks"]["evidence"]["objective"][0]["verified"] is True
-
-
-def test_a_fixed_draft_is_verified(chat_api: FakeChat, make_model: ModelFactory) -> None:
-    chat_api.reply(NUMBERS,
-                   valid(keypoints=["TransformerFAM: Feedback attention is working memory",
-                                    "Working memory", "Long context"], evidence=EVIDENCE),
-                   {"keypoints": ["Feedback attention", "Working memory", "Long context"]})
-    draft = summarize(make_model(), checked_request())
-    assert draft.extras["checks"]["verified"] is True
-    assert draft.summary.keypoints[0] == "Feedback attention"
-    assert draft.summary.metric == NUMBERS["metric"]
-    fix = chat_api.requests[2]["messages"][-1]["content"]
-    assert '- keypoints: keypoint is the title: "TransformerFAM' in fix
-
-
-def test_a_citation_of_a_sentence_that_does_not_exist_is_flagged(
-        chat_api: FakeChat, make_model: ModelFactory) -> None:
-    chat_api.reply(NUMBERS, valid(evidence={**EVIDENCE, "objective": [42]}),
-                   {"evidence": {**EVIDENCE, "objective": [43]}})
-    draft = summarize(make_model(), checked_request())
-    assert draft.extras["checks"]["flags"] == [
-        "objective: no supporting quote",
-        "objective: cites sentence [42], which the paper does not have"]
-
-
-def test_a_failed_fix_request_keeps_the_draft(chat_api: FakeChat,
-                                              make_model: ModelFactory) -> None:
-    chat_api.reply(NUMBERS | {"sentences": []}, valid(evidence={**EVIDENCE, "metric": []}),
-                   "not json at all")
-    draft = summarize(make_model(), checked_request())
-    assert chat_api.calls == 3  # the fix is not re-asked
-    assert draft.extras["checks"]["flags"] == ["metric: no supporting quote"]
-
-
-def test_a_failed_numbers_pass_keeps_the_first_metric_flagged(
-        chat_api: FakeChat, make_model: ModelFactory) -> None:
-    chat_api.reply(Completion("16% 16% 16%", finish_reason="length"),
-                   Completion("16% 16%", finish_reason="length"), valid(evidence=EVIDENCE), "{}")
-    draft = summarize(make_model(), checked_request())
-    assert draft.summary.metric == "Improves accuracy by 12.5% on long-context tasks."
-    assert chat_api.calls == 4  # summary, numbers pass and its one repair, one fix
-    assert draft.extras["checks"]["flags"] == [
-        "metric: numbers not in the paper: 12.5%",
-        "metric: not rewritten from the paper's numbers (the answer was cut off at the output "
-        "limit; be more concise)"]
-
-
-def test_the_local_model_is_held_to_lengths_and_cut_fields_end_whole(
-        chat_api: FakeChat, make_model: ModelFactory) -> None:
-    sentence = "Accuracy improves by 16% on long-context tasks at each size that was tried. "
-    cut = (sentence * 5 + "It also runs faster than the baseline on")[:400]
-    chat_api.reply({"metric": cut, "sentences": [2]}, valid(evidence=EVIDENCE))
+    chat_api.default = by_field()
     draft = summarize(make_model(local=True), checked_request())
-    assert draft.summary.metric == (sentence * 5).strip()
-    numbers, summary = chat_api.requests
-    schema = summary["response_format"]["json_schema"]["schema"]["properties"]
-    keypoint = re.compile(schema["keypoints"]["items"]["pattern"])
-    assert keypoint.match("Feedback attention memory, 16% gains")
-    assert keypoint.match("x" * 60) and not keypoint.match("x" * 61)
-    assert schema["evidence"]["properties"]["metric"]["maxItems"] == 2
-    metric = re.compile(numbers["response_format"]["json_schema"]["schema"]["properties"][
-        "metric"]["pattern"])
-    assert metric.match("x" * 400) and not metric.match("x" * 401)
-    assert metric.match("x" * 10) and not metric.match("x" * 9)  # its minLength, in the pattern
+    asked = [asked_field(r) for r in chat_api.requests]
+    assert asked == ["keypoints", "objective", "method", "metric", "limitation"]
+    prefixes = {(r["messages"][0]["content"], r["messages"][1]["content"].split("\n\nQuestion")[0]
+                 .split("\n\nThese sentences")[0].split("\n\nThe authors state")[0])
+                for r in chat_api.requests}
+    assert len(prefixes) == 1  # the same system prompt and paper: one prompt-cache prefix
+    paper = chat_api.requests[0]["messages"][1]["content"]
+    assert paper.startswith("Title: TransformerFAM")
+    assert "The authors propose Feedback Attention Memory" in paper  # the paper, third person
+    assert "We propose" not in paper
+    metric = chat_api.requests[3]["messages"][1]["content"]
+    assert metric.rstrip().endswith("next to what it measures.")
+    assert "These sentences give the paper's headline numbers:\n- FAM improves accuracy" in metric
+    assert draft.summary.section == "Diffusion"
+    assert draft.summary.limitation == FIELDS["limitation"]["limitation"]
+    assert draft.extras["checks"]["rubric"] == dict.fromkeys(asked, [])
+    assert draft.usage.attempts == 5
 
 
-@pytest.mark.parametrize("text", ["Long context 传统", "注意", "ＦＡＭ", 'A "quoted" word',
-                                  "A back\\slash", "Two\nlines"])
-def test_the_local_models_grammar_leaves_out_cjk_and_what_json_must_escape(
-        chat_api: FakeChat, make_model: ModelFactory, text: str) -> None:
-    chat_api.reply(NUMBERS, valid(evidence=EVIDENCE))
-    summarize(make_model(local=True), checked_request())
-    schema = chat_api.requests[1]["response_format"]["json_schema"]["schema"]["properties"]
-    assert not re.match(schema["keypoints"]["items"]["pattern"], text)
-    assert not re.match(schema["objective"]["pattern"], text)
-
-
-def test_a_local_model_writing_chinese_gets_plain_length_limits(
+def test_the_local_models_grammar_holds_each_fields_shape(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
-    chat_api.reply(NUMBERS, valid(evidence=EVIDENCE))
-    summarize(make_model(local=True), replace(checked_request(), language="Chinese"))
-    schema = chat_api.requests[1]["response_format"]["json_schema"]["schema"]["properties"]
-    assert schema["keypoints"]["items"] == {"type": "string", "maxLength": 60}
+    chat_api.default = by_field()
+    summarize(make_model(local=True), checked_request())
+    schemas = {asked_field(r): r["response_format"]["json_schema"]["schema"]["properties"]
+               for r in chat_api.requests}
+    keypoint = re.compile(schemas["keypoints"]["keypoints"]["items"]["pattern"])
+    assert keypoint.match("Feedback attention memory") and keypoint.match("FAM")
+    assert not keypoint.match("Feedback attention is working memory")  # five words
+    assert not keypoint.match("the feedback")  # a sentence's piece starts in lower case
+    assert schemas["keypoints"]["keypoints"]["maxItems"] == 5
+    objective = re.compile(schemas["objective"]["objective"]["pattern"])
+    assert objective.match("The paper makes attention cheaper.")
+    assert not objective.match("The paper makes attention")  # a sentence ends
+    assert not objective.match('The "paper" makes it 注意.')
+    assert schemas["method"]["method"]["maxItems"] == 4
+    assert "section" not in str(schemas)
+    limits = {asked_field(r): r["max_tokens"] for r in chat_api.requests}
+    assert limits["keypoints"] < limits["objective"] < limits["method"]
 
 
-def test_an_api_model_gets_no_length_limits(chat_api: FakeChat,
-                                            make_model: ModelFactory) -> None:
-    chat_api.reply(NUMBERS, valid(evidence=EVIDENCE))
-    summarize(make_model(), checked_request())
-    schema = chat_api.requests[1]["response_format"]["json_schema"]["schema"]["properties"]
-    assert "maxLength" not in schema["keypoints"]["items"]
+def test_fields_the_paper_does_not_have_are_not_asked(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    chat_api.default = by_field(results={"results": "Generalisation error grows with size."})
+    plain = Passages(abstract=PASSAGES.abstract,
+                     findings=("We find that the error grows with the network size.",))
+    draft = summarize(make_model(local=True), checked_request(passages=plain))
+    assert [asked_field(r) for r in chat_api.requests] == [
+        "keypoints", "objective", "method", "results"]
+    assert draft.summary.metric is None and draft.summary.limitation is None
+    assert draft.summary.results == "Generalisation error grows with size."
 
 
-def test_sentence_markers_in_the_prose_are_removed(chat_api: FakeChat,
-                                                   make_model: ModelFactory) -> None:
-    chat_api.reply({"metric": "Accuracy improves by 16% [2] for 1B, 8B and 24B models [1, 2].",
-                    "sentences": [2]},
-                   valid(evidence=EVIDENCE, method=["Feedback loop [1]."]))
-    draft = summarize(make_model(), checked_request())
-    assert draft.summary.metric == "Accuracy improves by 16% for 1B, 8B and 24B models."
-    assert draft.summary.method == ["Feedback loop."]
-    assert draft.extras["checks"]["flags"] == []
+def test_an_endpoints_limitation_without_a_stated_one_is_dropped(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    chat_api.reply(valid(limitation="It is slow."))
+    draft = summarize(make_model(), REQUEST)
+    assert draft.summary.limitation is None
+
+
+def test_first_person_and_labels_become_the_editors_third_person(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    chat_api.default = by_field(objective={
+        "objective": "Objective: We make our Transformers attend to their own latent "
+                     "representations over long inputs."})
+    draft = summarize(make_model(local=True), checked_request())
+    assert draft.summary.objective == ("The authors make their Transformers attend to their own "
+                                       "latent representations over long inputs.")
+    assert chat_api.calls == 5  # no fix needed
+
+
+def test_a_failing_field_is_asked_once_more_and_the_better_answer_kept(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    wrong = {"metric": "Accuracy improves on long-context tasks for every model size."}
+    chat_api.default = by_field(metric=wrong)
+    chat_api.reply(*[by_field(metric=wrong)] * 5, FIELDS["metric"])
+    draft = summarize(make_model(local=True), checked_request())
+    assert chat_api.calls == 6
+    fix = chat_api.requests[5]["messages"]
+    assert asked_field(chat_api.requests[5]) == "metric"
+    assert fix[2] == {"role": "assistant", "content": json.dumps(wrong)}
+    assert fix[3]["content"].startswith(
+        "Your answer fails the editors' checks:\n- metric: metric: none of the headline "
+        "numbers of the abstract or conclusion (16%, 1B, 8B, 24B)")
+    assert draft.summary.metric == FIELDS["metric"]["metric"]
+    assert draft.extras["checks"]["rubric"]["metric"] == []
+
+
+def test_what_the_fix_does_not_mend_stays_flagged(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    title_copy = {"keypoints": ["TransformerFAM", "Feedback attention is working memory",
+                                "Working memory is key"]}
+    chat_api.default = by_field(keypoints=title_copy)
+    draft = summarize(make_model(local=True), checked_request())
+    assert chat_api.calls == 6  # five fields, one fix for the keypoints
+    rubric = draft.extras["checks"]["rubric"]
+    assert rubric["keypoints"] == [
+        'keypoint "Feedback attention is working memory" is the title',
+        'keypoint "Working memory is key" is a fragment of a sentence',
+        'keypoints "TransformerFAM" and "Feedback attention is working memory" are one phrase '
+        "of the paper cut in two"]
+    assert set(rubric["keypoints"]) <= set(draft.extras["checks"]["flags"])
+    assert draft.summary.keypoints == title_copy["keypoints"]
+
+
+def test_a_fix_the_model_cannot_give_keeps_the_draft(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    cut = {"limitation": "FAM cannot be added to a model without the."}
+    chat_api.reply(*[by_field(limitation=cut)] * 5, "not json")
+    chat_api.default = by_field()
+    draft = summarize(make_model(local=True), checked_request())
+    assert chat_api.calls == 6
+    assert draft.summary.limitation == cut["limitation"]
+    assert draft.extras["checks"]["rubric"]["limitation"] == [
+        'limitation: a sentence is cut short: "… cannot be added to a model without the."']
+
+
+def test_the_evidence_is_the_papers_sentences_that_back_each_field(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    chat_api.default = by_field()
+    draft = summarize(make_model(local=True), checked_request())
+    evidence = draft.extras["checks"]["evidence"]
+    assert evidence["metric"][0]["text"].startswith("FAM improves accuracy on long-context")
+    assert evidence["metric"][0]["verified"] is True
+    assert evidence["method"][0]["page"] == 2
+
+
+def test_one_sentence_is_one_sentence_in_the_grammar(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    chat_api.default = by_field()
+    summarize(make_model(local=True), checked_request())
+    schemas = {asked_field(r): r["response_format"]["json_schema"]["schema"]["properties"]
+               for r in chat_api.requests}
+    objective = re.compile(schemas["objective"]["objective"]["pattern"])
+    assert objective.match("The paper scores 3.5 points higher.")
+    assert not objective.match("The paper works. It is good.")  # a second sentence
+    metric = re.compile(schemas["metric"]["metric"]["pattern"])
+    assert metric.match("It scores 3.5 on X. It is 2x faster.")  # the Metric may take two
+
+
+def test_a_sentence_the_grammar_cut_ends_whole_or_is_flagged(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    from pipeline.draft.schema import LOCAL_LIMITS
+
+    limit = LOCAL_LIMITS["objective"]
+    whole = "The paper lets Transformers attend to their own latent representations."
+    cut = (whole + " It" + " also works" * 60)[:limit - 1] + "."
+    chat_api.default = by_field(objective={"objective": cut})
+    draft = summarize(make_model(local=True), checked_request())
+    assert draft.summary.objective == whole
+    one = ("The paper lets Transformers attend to" + " their own" * 60)[:limit - 1] + "."
+    chat_api.default = by_field(objective={"objective": one})
+    draft = summarize(make_model(local=True), checked_request())
+    assert draft.extras["checks"]["rubric"]["objective"][0].startswith(
+        "objective: a sentence is cut short")
+
+
+def test_a_metric_still_without_numbers_quotes_the_papers_own_sentence(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    vague = {"metric": "Accuracy improves on long-context tasks for every model size."}
+    chat_api.default = by_field(metric=vague)
+    draft = summarize(make_model(local=True), checked_request())
+    assert chat_api.calls == 6  # the fix was asked, and did not mend it
+    assert draft.summary.metric == PASSAGES.headline[0]
+    assert draft.extras["checks"]["rubric"]["metric"] == []

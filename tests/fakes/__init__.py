@@ -7,10 +7,10 @@ from .arxiv_api import FakeArxiv, FakePaper, QueryError, parse_query, sample_pap
 from .chat_api import (
     Completion,
     FakeChat,
+    asked_fields,
     chat_error,
     citing,
     default_summary,
-    is_numbers_pass,
     preflight_answer,
     requested_sections,
 )
@@ -21,9 +21,11 @@ from .http import (
     Logged,
     Mutate,
     cut_off,
+    dripping,
     garbage,
     html_page,
     rate_limited,
+    redirect,
     server_error,
     slow,
     truncated,
@@ -31,6 +33,7 @@ from .http import (
 )
 
 __all__ = [
+    "asked_fields",
     "Completion",
     "FakeArxiv",
     "FakeChat",
@@ -45,13 +48,14 @@ __all__ = [
     "citing",
     "cut_off",
     "daily_item",
+    "dripping",
     "default_summary",
     "garbage",
     "html_page",
-    "is_numbers_pass",
     "preflight_answer",
     "parse_query",
     "rate_limited",
+    "redirect",
     "requested_sections",
     "sample_papers",
     "server_error",

@@ -38,6 +38,7 @@ class Completion:
     content: str | dict[str, Any] | list[Any] | None = ""
     finish_reason: str = "stop"
     refusal: str | None = None
+    reasoning_content: str | None = None  # vLLM's and DeepSeek's field for the reasoning
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
 
@@ -98,30 +99,20 @@ def paper_title(request: dict[str, Any]) -> str | None:
     return None
 
 
-def sentence_number(request: dict[str, Any], phrase: str) -> int:
-    """The number [n] paperlist gave the sentence of the paper that contains `phrase`."""
-    text = "\n".join(message_text(m) for m in request.get("messages") or []
-                     if m.get("role") == "user")
-    match = re.search(r"\[(\d+)\] (?:(?!\[\d+\] ).)*?" + re.escape(phrase), text, re.S)
-    if match is None:
-        raise ValueError(f"no numbered sentence of the prompt contains {phrase!r}")
-    return int(match.group(1))
-
-
 def citing(answer: dict[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """A reply whose evidence (or numbers-pass `sentences`) is given as phrases of the paper,
-    turned into the sentence numbers of the request it answers."""
+    """A reply of `answer` without the evidence a model once cited: paperlist now finds the
+    sentences that back each field itself (kept so that older canned answers still serve)."""
     def reply(request: dict[str, Any]) -> dict[str, Any]:
-        out = dict(answer)
-        if isinstance(out.get("evidence"), dict):
-            out["evidence"] = {field: [sentence_number(request, p) if isinstance(p, str) else p
-                                       for p in phrases]
-                               for field, phrases in out["evidence"].items()}
-        if isinstance(out.get("sentences"), list):
-            out["sentences"] = [sentence_number(request, p) if isinstance(p, str) else p
-                                for p in out["sentences"]]
-        return out
+        return {k: v for k, v in answer.items() if k not in ("evidence", "sentences")}
     return reply
+
+
+def asked_fields(request: dict[str, Any]) -> list[str]:
+    """The fields a request asks for: its schema's properties (the built-in model is asked one
+    field per request, an endpoint all of them), else every field of an entry."""
+    schema = schema_of(request) or {}
+    return list(schema.get("properties") or ["keypoints", "objective", "method", "metric",
+                                             "results", "limitation"])
 
 
 PREFLIGHT_TITLE = "Sparse Lantern Attention for Long Documents"  # pipeline/preflight.py
@@ -136,35 +127,20 @@ PREFLIGHT_ANSWER = {
     "metric": PREFLIGHT_METRIC,
     "results": None,
     "limitation": "The number of lantern tokens must be chosen by hand.",
-    "section": "LLM",
-    "evidence": {  # phrases of the paper; `citing` turns them into sentence numbers
-        "objective": ["makes long-document language models cheaper"],
-        "method": ["Each token attends to 64 learned lantern tokens"],
-        "metric": ["With SLA the model scores 41.2 on LongBench"],
-        "results": [],
-    },
 }
-
-
-def is_numbers_pass(request: dict[str, Any]) -> bool:
-    """The second request of a draft: Metric again from the sentences with numbers."""
-    messages = request.get("messages") or [{}]
-    return "These sentences of the paper carry its numbers:" in message_text(messages[-1])
 
 
 def preflight_answer(request: dict[str, Any]) -> dict[str, Any] | None:
     """What a capable model answers to paperlist's preflight paper; None for other papers."""
     if paper_title(request) != PREFLIGHT_TITLE:
         return None
-    if is_numbers_pass(request):
-        return citing({"metric": PREFLIGHT_METRIC,
-                       "sentences": ["SLA runs 3.1 times faster on 32k-token inputs"]})(request)
-    return citing(PREFLIGHT_ANSWER)(request)
+    return dict(PREFLIGHT_ANSWER)
 
 
 def default_summary(request: dict[str, Any]) -> dict[str, Any]:
-    """A summary valid against pipeline.models.Summary, filed under the first allowed section;
-    the preflight paper gets an answer that passes paperlist's checks."""
+    """An answer with every field of an entry (a request for one field takes its own), filed
+    under the first allowed section; the preflight paper gets an answer that passes
+    paperlist's checks."""
     preflight = preflight_answer(request)
     if preflight is not None:
         return preflight
@@ -306,6 +282,8 @@ class FakeChat(FakeServer):
         completion_tokens = (reply.completion_tokens if reply.completion_tokens is not None
                              else max(1, len(content or "") // 4))
         message = {"role": "assistant", "content": content, "refusal": reply.refusal}
+        if reply.reasoning_content is not None:
+            message["reasoning_content"] = reply.reasoning_content
         completion = {
             "id": f"chatcmpl-fake{next(self._ids)}",
             "object": "chat.completion",

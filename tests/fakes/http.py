@@ -44,6 +44,8 @@ class FakeResponse:
     body: bytes | str | dict[str, Any] | list[Any] = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drip: float = 0.0  # seconds between chunks of `drip_size` bytes: a server that trickles
+    drip_size: int = 64
 
     def data(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -131,6 +133,18 @@ def cut_off(fraction: float = 0.5) -> Mutate:
 def slow(delay: float, then: FakeResponse | None = None) -> Mutate:
     """Wait `delay` seconds, then send `then` or else the normal answer."""
     return Mutate(lambda normal: replace(then or normal, delay=delay), f"slow({delay})")
+
+
+def dripping(interval: float, size: int = 64, then: FakeResponse | None = None) -> Mutate:
+    """Send the body (of `then`, else the normal answer) `size` bytes at a time, `interval`
+    seconds apart: no single read ever waits long, so only an overall deadline ends it."""
+    return Mutate(lambda normal: replace(then or normal, drip=interval, drip_size=size),
+                  f"dripping({interval})")
+
+
+def redirect(location: str, status: int = 302) -> FakeResponse:
+    """A redirect to `location` (another host, a captive portal, ...)."""
+    return FakeResponse(status, b"", {"Location": location, "Content-Type": "text/plain"})
 
 
 def _status(status: int, body: bytes | str, retry_after: float | None,
@@ -337,7 +351,17 @@ class _Handler(BaseHTTPRequestHandler):
             if response.header("Connection") is None:
                 self.send_header("Connection", "close")
         self.end_headers()
-        if not head:
+        if head:
+            self.wfile.flush()
+            return
+        if not response.drip:
             self.wfile.write(data)
-        self.wfile.flush()
+            self.wfile.flush()
+            return
+        for start in range(0, len(data), max(1, response.drip_size)):
+            self.wfile.write(data[start:start + response.drip_size])
+            self.wfile.flush()
+            if self.fake._stopping.is_set():
+                return
+            self.fake.sleep(response.drip)
 

@@ -23,7 +23,7 @@ from fakes import (
 )
 
 from pipeline.config import ArxivSettings
-from pipeline.errors import FetchError, PaperNotFoundError
+from pipeline.errors import FetchError, PaperNotFoundError, SourceUnavailableError
 from pipeline.find.arxiv import ArxivSource
 from pipeline.models import ArxivId
 
@@ -80,11 +80,12 @@ def test_unknown_id_is_not_found(make_source: SourceFactory) -> None:
 def test_html_page_with_status_200_is_not_read_as_no_results(
         arxiv_api: FakeArxiv, make_source: SourceFactory) -> None:
     arxiv_api.add(PAPER)
-    arxiv_api.fail_next("query", html_page())
-    with make_source() as source, pytest.raises(FetchError) as caught:
+    arxiv_api.fail_next("query", html_page(), html_page())
+    with make_source() as source, pytest.raises(SourceUnavailableError) as caught:
         source.lookup(ArxivId.parse("2404.07965"))
-    assert str(caught.value) == ("2404.07965: the export API answered with text/html; "
-                                 "charset=utf-8, not an Atom feed")
+    assert str(caught.value) == ("2404.07965: the arXiv export API failed 2 times: the answer "
+                                 "(text/html; charset=utf-8) is an HTML page, not an Atom feed")
+    assert caught.value.exit_code == 4
 
 
 def test_429_and_503_are_retried_after_retry_after(arxiv_api: FakeArxiv,
@@ -109,25 +110,28 @@ def test_retry_after_is_capped(arxiv_api: FakeArxiv, make_source: SourceFactory)
 def test_persistent_errors_give_up_with_the_status(arxiv_api: FakeArxiv,
                                                    make_source: SourceFactory) -> None:
     arxiv_api.fail_next("query", *[server_error(503)] * 10)
-    with make_source(num_retries=1) as source, pytest.raises(FetchError) as caught:
+    with make_source(num_retries=3) as source, pytest.raises(SourceUnavailableError) as caught:
         source.lookup(ArxivId.parse("2404.07965"))
-    assert str(caught.value) == "2404.07965: the arXiv export API answered HTTP 503"
-    # urllib3 retries the status once; arxiv's own retry of the HTTPError repeats that once
+    assert str(caught.value) == "2404.07965: the arXiv export API failed 4 times: HTTP 503"
+    # one retry layer: num_retries 3 is 4 requests (layered retries made 16)
     assert arxiv_api.count("query") == 4
 
 
 def test_a_silent_api_times_out(arxiv_api: FakeArxiv, make_source: SourceFactory) -> None:
     arxiv_api.fail_next("query", slow(5))
-    with make_source(timeout=0.5, num_retries=0) as source, pytest.raises(FetchError) as caught:
+    with make_source(timeout=0.5, num_retries=0) as source, \
+            pytest.raises(SourceUnavailableError) as caught:
         source.lookup(ArxivId.parse("2404.07965"))
-    assert str(caught.value) == "2404.07965: the arXiv export API did not answer within 0.5 s"
+    assert str(caught.value) == ("2404.07965: the arXiv export API failed 1 time: no answer "
+                                 "within 0.5 s (arxiv.timeout)")
 
 
 def test_unreachable_api_is_one_line(make_source: SourceFactory) -> None:
     with make_source(api_url="http://127.0.0.1:9/api/query", num_retries=0) as source, \
-            pytest.raises(FetchError) as caught:
+            pytest.raises(SourceUnavailableError) as caught:
         source.lookup(ArxivId.parse("2404.07965"))
-    assert str(caught.value).startswith("2404.07965: cannot reach the arXiv export API: ")
+    assert str(caught.value).startswith("2404.07965: the arXiv export API failed 1 time: "
+                                        "cannot reach the arXiv export API: ")
     assert "\n" not in str(caught.value)
 
 

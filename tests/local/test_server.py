@@ -289,13 +289,18 @@ def test_wants_local(settings: ModelSettings, env: dict[str, str], expected: boo
     assert wants_local(settings, env) is expected
 
 
-def test_local_settings_fill_only_what_the_config_left_unset() -> None:
+def test_local_settings_are_the_local_models_own() -> None:
     filled = local_settings(ModelSettings())
-    assert filled.context_tokens == 8192
-    assert filled.concurrency == 1
+    assert (filled.context_tokens, filled.concurrency, filled.timeout) == (8192, 1, 600)
     assert filled.name == modelfiles.DEFAULT_MODEL.name
-    explicit = local_settings(ModelSettings(context_tokens=4096, name="mine", timeout=30))
-    assert (explicit.context_tokens, explicit.name, explicit.timeout) == (4096, "mine", 30)
+    # what a config says for a remote endpoint never reaches the local model
+    remote = local_settings(ModelSettings(context_tokens=16384, name="gpt-4o-mini", timeout=180,
+                                          concurrency=4))
+    assert (remote.context_tokens, remote.concurrency, remote.timeout) == (8192, 1, 600)
+    assert remote.name == modelfiles.DEFAULT_MODEL.name
+    own = local_settings(ModelSettings.model_validate(
+        {"local": {"context_tokens": 4096, "timeout": 30, "concurrency": 2}}))
+    assert (own.context_tokens, own.timeout, own.concurrency) == (4096, 30, 2)
     assert local_settings(ModelSettings(path=Path("/x/other.gguf"))).name == "other"
 
 

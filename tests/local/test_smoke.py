@@ -123,3 +123,39 @@ def test_the_real_local_model_summarizes_a_generated_paper(tmp_path: Path) -> No
     assert data["title"] == title
     assert data["usage"]["response_format"] == "json_schema"
     assert data["usage"]["prompt_tokens"] > 200
+
+
+@pytest.mark.slow
+def test_the_real_runner_stops_promptly_mid_request() -> None:
+    """A parent that dies without a word (SIGKILL) closes the runner's stdin; the runner must
+    end within seconds, not when the answer it is generating is finished (30 s to minutes)."""
+    import threading
+    import time
+
+    model = _model_path()
+    server = LocalServer(model, alias="smoke", ready_timeout=300).start()
+    proc = server._proc
+    assert proc is not None
+    client = OpenAI(base_url=server.base_url, api_key=server.api_key, timeout=600,
+                    max_retries=0)
+
+    def long_answer() -> None:
+        try:
+            client.chat.completions.create(
+                model="smoke", max_tokens=4000, temperature=0,
+                messages=[{"role": "user", "content": "Count from 1 to 5000, one per line."}])
+        except Exception:  # noqa: BLE001 - the server goes away mid-answer, as intended
+            pass
+
+    asking = threading.Thread(target=long_answer, daemon=True)
+    asking.start()
+    try:
+        time.sleep(5)  # well into the answer
+        assert proc.poll() is None
+        began = time.monotonic()
+        assert proc.stdin is not None
+        proc.stdin.close()  # what the parent's death does
+        proc.wait(60)
+        assert time.monotonic() - began < 20
+    finally:
+        server.stop()

@@ -1,0 +1,178 @@
+"""The requests that write a draft's fields.
+
+On the built-in model every field is asked on its own (`ask_fields`), each request starting
+with the same system prompt and the same paper text, so that llama.cpp's prompt cache reads
+the paper once and every later request only pays for its question (the server's
+`cache_prompt`, on by default). Each field comes with the few sentences it is written from (the
+method's, the headline numbers', the stated limitations'), rewritten in the third person, and
+in a shape the grammar holds (`schema.local_schema`). A capable endpoint gets one request for
+the whole entry (`ask_all`), with no limits on what it writes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, create_model
+
+from ..models import Passages
+from ..read.sentences import result_score
+from .chat import ChatModel, Messages, Tally
+from .schema import FIELD_ANSWERS, DraftAnswer, local_schema, strict_schema
+from .templates import render
+
+# Output tokens per field on the local model: room for the longest answer the grammar lets
+# through, so that a looping model stops here rather than at the endpoint's limit.
+FIELD_TOKENS = {"keypoints": 90, "objective": 150, "method": 330, "metric": 200,
+                "results": 150, "limitation": 130}
+MAX_FOCUS = 6
+PROMPT_TEMPLATES = ("draft_system.j2", "paper.j2", "field.j2", "draft_all.j2", "fix.j2",
+                    "repair.j2")
+
+_PRONOUNS = [(re.compile(p), r) for p, r in [
+    (r"\bWe\b", "The authors"), (r"\bwe\b", "the authors"), (r"\bOur\b", "Their"),
+    (r"\bour\b", "their"), (r"\bours\b", "theirs"), (r"\bourselves\b", "themselves"),
+    (r"(?<=\s)us\b", "them"),
+]]
+
+
+def third_person(text: str) -> str:
+    """'We propose our model' -> 'The authors propose their model': the paper's own sentences as
+    an editor reports them, so that a model that copies them does not write 'we'."""
+    for pattern, replacement in _PRONOUNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def fields_for(passages: Passages) -> list[str]:
+    """The fields a paper's entry has: Metric only with numbers to report, Results (a finding)
+    only without them, Limitation only where the paper states one of its own."""
+    fields = ["keypoints", "objective", "method"]
+    if not passages.survey and (passages.headline or passages.results):
+        fields.append("metric")
+    elif not passages.survey and passages.findings:
+        fields.append("results")
+    if passages.limitations:
+        fields.append("limitation")
+    return fields
+
+
+def focus_for(name: str, passages: Passages) -> list[str]:
+    """The paper's sentences a field is written from, in the third person."""
+    if name == "method":  # the method's opening, what the paper says it does, the rest
+        chosen = [*passages.method[:2], *passages.contributions[:3], *passages.method[2:]]
+    elif name == "metric":  # the two that read most like results, the best first
+        chosen = sorted(passages.headline or passages.results, key=lambda s: -result_score(s))[:2]
+    elif name == "results":
+        chosen = list(passages.findings)
+    elif name == "limitation":
+        chosen = list(passages.limitations)
+    else:
+        return []
+    return [third_person(s) for s in dict.fromkeys(chosen)][:MAX_FOCUS + 1]
+
+
+@dataclass
+class Talk:
+    """The messages of one paper's requests, rebuilt for whatever format the endpoint takes."""
+
+    model: ChatModel
+    title: str
+    paper_id: str | None
+    passages: Passages
+    language: str
+    text: str = ""  # the budgeted model input, for an endpoint; empty on the local model
+    _paper: str = field(default="", repr=False)
+
+    def paper(self) -> str:
+        if not self._paper:
+            passages = self.passages
+            abstract_words = set(passages.abstract.split())
+            contributions = [third_person(s) for s in passages.contributions
+                             if len(set(s.split()) & abstract_words) < 0.7 * len(s.split())]
+            self._paper = render(
+                "paper.j2", self.model.root, title=self.title, paper_id=self.paper_id,
+                abstract=third_person(passages.abstract), contributions=contributions,
+                conclusion=third_person(passages.conclusion) if not self.text else "",
+                text=self.text).text.rstrip()
+        return self._paper
+
+    def system(self, enforced: bool) -> dict[str, str]:
+        text = render("draft_system.j2", self.model.root, language=self.language,
+                      schema_enforced=enforced).text
+        return {"role": "system", "content": text}
+
+    def question(self, name: str, enforced: bool) -> Messages:
+        ask = render("field.j2", self.model.root, field=name, survey=self.passages.survey,
+                     focus=focus_for(name, self.passages), schema_enforced=enforced).text
+        return [self.system(enforced), {"role": "user", "content": self.paper() + "\n" + ask}]
+
+    def whole(self, enforced: bool) -> Messages:
+        passages = self.passages
+        ask = render("draft_all.j2", self.model.root,
+                     headline=[third_person(s) for s in passages.headline or passages.results],
+                     findings=passages.findings, limitations=passages.limitations,
+                     survey=passages.survey, schema_enforced=enforced).text
+        return [self.system(enforced), {"role": "user", "content": self.paper() + "\n" + ask}]
+
+
+def ask_fields(model: ChatModel, talk: Talk, names: list[str], tally: Tally
+               ) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each field by its own request (the local model): the values and the raw answers."""
+    values: dict[str, Any] = {}
+    raws: dict[str, str] = {}
+    for name in names:
+
+        def build(enforced: bool, name: str = name) -> Messages:
+            return talk.question(name, enforced)
+
+        schema = local_schema(name, language=talk.language)
+        answer, raw = model.ask(build, FIELD_ANSWERS[name], schema, tally=tally,
+                                paper_id=talk.paper_id, name=name,
+                                max_tokens=FIELD_TOKENS[name], repairs=1)
+        values[name] = getattr(answer, name)
+        raws[name] = raw
+    return values, raws
+
+
+def ask_all(model: ChatModel, talk: Talk, tally: Tally) -> tuple[dict[str, Any], str]:
+    """The whole entry in one request (a capable endpoint)."""
+    answer, raw = model.ask(talk.whole, DraftAnswer, strict_schema(DraftAnswer), tally=tally,
+                            paper_id=talk.paper_id, name="draft")
+    return answer.model_dump(), raw
+
+
+def ask_again(model: ChatModel, talk: Talk, names: list[str], problems: dict[str, list[str]],
+              raws: dict[str, str], tally: Tally) -> dict[str, Any]:
+    """One more request for fields that failed the checks, continuing the conversation that
+    wrote them (locally one per field; an endpoint all at once). Raises UnusableAnswerError."""
+    fixed: dict[str, Any] = {}
+    groups = [[name] for name in names] if model.local else [names]
+    for group in groups:
+        raw = raws.get(group[0], "")
+
+        def build(enforced: bool, group: list[str] = group, raw: str = raw) -> Messages:
+            opening = talk.question(group[0], enforced) if model.local else talk.whole(enforced)
+            follow = render("fix.j2", model.root, problems={n: problems[n] for n in group},
+                            language=talk.language, schema_enforced=enforced).text
+            return [*opening, {"role": "assistant", "content": raw},
+                    {"role": "user", "content": follow}]
+
+        if model.local:
+            answer_type: type[BaseModel] = FIELD_ANSWERS[group[0]]
+            schema = local_schema(group[0], language=talk.language)
+            limit: int | None = FIELD_TOKENS[group[0]]
+        else:
+            answer_type = create_model(  # type: ignore[call-overload]
+                "Fix", **{n: (DraftAnswer.model_fields[n].annotation, DraftAnswer.model_fields[n])
+                          for n in group})
+            full = strict_schema(DraftAnswer)
+            schema = {**full, "properties": {n: full["properties"][n] for n in group},
+                      "required": group}
+            limit = None
+        answer, _ = model.ask(build, answer_type, schema, tally=tally, paper_id=talk.paper_id,
+                              name="fix", max_tokens=limit, repairs=0)
+        fixed.update({n: getattr(answer, n) for n in group})
+    return fixed

@@ -1,0 +1,162 @@
+"""The editor's rubric: each check catches what editors struck, and passes what they wrote."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.draft.rubric import (
+    Rubric,
+    check_keypoints,
+    check_limitation,
+    check_metric,
+    check_quantities,
+    check_rubric,
+    cut_short,
+    first_person,
+    keypoint_problem,
+)
+from pipeline.models import Passages, Summary
+
+TITLE = "DeepSeek-V3 Technical Report"
+PAPER = ("We present DeepSeek-V3, a strong Mixture-of-Experts (MoE) language model with 671B "
+         "total parameters with 37B activated for each token. DeepSeek-V3 scores 88.5 on MMLU. "
+         "Its training costs 2.788M H800 GPU hours.")
+CLAIMS = Passages(claims=(PAPER.split(". ")[0] + ".", "DeepSeek-V3 scores 88.5 on MMLU."))
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("We propose a feedback loop.", "We"), ("It improves our baseline.", "our"),
+    ("The authors propose a feedback loop.", None), ("Trained in the US.", None),
+    ("Phase I of training.", None)])
+def test_first_person(text: str, word: str | None) -> None:
+    assert first_person(text) == word
+
+
+@pytest.mark.parametrize(("text", "cut"), [
+    ("The model scores 88.5 on MMLU.", False),
+    ("Accuracy improves (by 2 points).", False),
+    ("DeepSeek-V3 is a large Mixture-of-Experts (MoE) language 671", True),
+    ("The model scores 88.5 on the.", True),
+    ("It uses a latent vector (MLA.", True),
+    ("", True)])
+def test_cut_short(text: str, cut: bool) -> None:
+    assert cut_short(text) is cut
+
+
+@pytest.mark.parametrize(("keypoint", "problem"), [
+    ("Multi-head latent attention", None), ("MoE", None), ("Key Frame-Conditioned LLM", None),
+    ("Feedback Attention Memory (FAM)", None),
+    ("DeepSeek-V3 Technical Report", "is the title"),
+    ("DeepSeek-V3 is a large", "is a fragment of a sentence"),
+    ("Mixture-of-Experts (MoE) language 671", "is a fragment of a sentence"),
+    ("of the model", "is a fragment of a sentence"),
+    ("Auxiliary-loss-free load balancing for experts", "has 5 words, not a short phrase")])
+def test_keypoint_problems(keypoint: str, problem: str | None) -> None:
+    assert keypoint_problem(keypoint, TITLE) == problem
+
+
+def test_a_sentence_chopped_into_keypoints_is_caught() -> None:
+    rubric = Rubric()
+    check_keypoints(["DeepSeek-V3", "a strong Mixture-of-Experts", "MoE"], TITLE, PAPER, rubric)
+    assert rubric.failures["keypoints"] == [
+        'keypoint "a strong Mixture-of-Experts" is a fragment of a sentence']
+    rubric = Rubric()
+    check_keypoints(["Strong Mixture-of-Experts", "MoE language model", "FP8"], TITLE, PAPER,
+                    rubric)
+    assert rubric.failures["keypoints"] == [
+        'keypoints "Strong Mixture-of-Experts" and "MoE language model" are one phrase of the '
+        "paper cut in two"]
+    rubric = Rubric()
+    check_keypoints(["MoE", "FP8"], TITLE, PAPER, rubric)
+    assert rubric.failures["keypoints"] == ["keypoints: 2 given, not 3 to 5"]
+
+
+def test_a_limitation_needs_the_papers_own_limitations() -> None:
+    rubric = Rubric()
+    check_limitation("The model is slow.", Passages(), rubric)
+    assert rubric.failures["limitation"] == [
+        "limitation: the paper states no limitation of its own"]
+    stated = Passages(limitations=("Our model may exhibit limited proficiency in languages "
+                                   "other than Chinese and English.",))
+    rubric = Rubric()
+    check_limitation("Its proficiency is limited in languages other than Chinese and English.",
+                     stated, rubric)
+    assert rubric.passed("limitation")
+    check_limitation("Training the model needs many GPUs and a large batch.", stated, rubric)
+    assert rubric.failures["limitation"] == [
+        "limitation: not what the paper states as its limitation"]
+
+
+def test_a_metric_needs_a_headline_number() -> None:
+    rubric = Rubric()
+    check_metric("DeepSeek-V3 is evaluated on MMLU and scores 88.5.", CLAIMS, rubric)
+    assert rubric.passed("metric")
+    check_metric("DeepSeek-V3 is evaluated on MMLU and beats open models.", CLAIMS, rubric)
+    assert rubric.failures["metric"] == [
+        "metric: none of the headline numbers of the abstract or conclusion (671B, 37B, 88.5)"]
+    rubric = Rubric()
+    check_metric(None, CLAIMS, rubric)
+    assert rubric.failures["metric"] == [
+        "metric: missing, though the paper reports numbers"]
+    check_metric("Evaluated on a benchmark.", Passages(), rubric)  # no numbers to report
+    assert len(rubric.failures["metric"]) == 1
+
+
+def test_a_number_next_to_another_quantity_is_caught() -> None:
+    rubric = Rubric()
+    check_quantities("metric", "It has 671B total parameters and scores 88.5 on MMLU.", PAPER,
+                     rubric)
+    assert rubric.passed("metric")
+    check_quantities("metric", "It has 37B parameters, of which 37B are activated.", PAPER,
+                     rubric)
+    assert rubric.failures["metric"] == ["metric: 37B stands for two different quantities"]
+    rubric = Rubric()
+    check_quantities("metric", "It scores 671B on MMLU.", PAPER, rubric)
+    assert rubric.failures["metric"] == ['metric: 671B is next to "mmlu…" here, but not in the '
+                                         "paper"]
+
+
+def test_a_draft_an_editor_would_take_passes_the_whole_rubric() -> None:
+    summary = Summary(
+        keypoints=["Mixture-of-Experts", "Multi-head latent attention", "FP8 training"],
+        objective="The paper builds a strong open MoE language model that is cheap to train.",
+        method=["Each token activates 37B of the 671B parameters.",
+                "Training runs in FP8 mixed precision."],
+        metric="DeepSeek-V3 scores 88.5 on MMLU with 671B total parameters.",
+        section="LLM")
+    rubric = check_rubric(summary, CLAIMS, TITLE, PAPER)
+    assert rubric.failures == {}
+
+
+def test_metric_names_and_figure_residue_are_no_headline_numbers() -> None:
+    pasa = Passages(claims=("PaSa-7B surpasses Google by 37.78% in recall@20 and 39.90% in "
+                            "recall@50.",))
+    rubric = Rubric()
+    check_metric("PaSa is evaluated with recall@20 and recall@50 on GPT-4 queries.", pasa,
+                 rubric)
+    assert rubric.failures["metric"] == [
+        "metric: none of the headline numbers of the abstract or conclusion (37.78%, 39.9%)"]
+    no_claims = Passages(results=("MoBA achieves a speedup of up to 6.5x at 1M tokens.",))
+    rubric = Rubric()
+    check_metric("MoBA matches full attention on long-context tasks.", no_claims, rubric)
+    assert rubric.failures["metric"] == [
+        "metric: none of the headline numbers of the results (6.5x, 1M)"]
+    summary = Summary(keypoints=["MoE", "MLA", "FP8"], objective="The paper builds a model.",
+                      method=["It is trained.", "Code at https://github.com/x/y."],
+                      metric="Scores 0 20 40 60 80 100 5.76 on it.", section="LLM")
+    failures = check_rubric(summary, Passages(), TITLE, PAPER).failures
+    assert failures == {"metric": ["metric: a run of bare numbers, not a sentence"],
+                        "method": ["method: a link, not a sentence about the paper"]}
+
+
+def test_years_and_model_sizes_in_names_are_no_headline_numbers() -> None:
+    transformer = Passages(claims=("Our model achieves 28.4 BLEU on the WMT 2014 task.",))
+    rubric = Rubric()
+    check_metric("BLEU on the WMT 2014 task improves by over 2 BLEU.", transformer, rubric)
+    assert rubric.failures["metric"] == [
+        "metric: none of the headline numbers of the abstract or conclusion (28.4)"]
+    deepseek = Passages(claims=("Compared with DeepSeek 67B, it saves 42.5% of training costs.",))
+    rubric = Rubric()
+    check_metric("It improves on DeepSeek 67B in performance and cost.", deepseek, rubric)
+    assert rubric.failures["metric"] == [
+        "metric: none of the headline numbers of the abstract or conclusion (42.5%)"]

@@ -1,0 +1,104 @@
+"""The passages each field of an entry is written from, on made-up papers and the real corpus."""
+
+from __future__ import annotations
+
+import pytest
+from paths import SHARED
+
+from pipeline.models import Extract, Section
+from pipeline.read.extract import extract_pdf
+from pipeline.read.passages import find_passages, limitation_passage, short_name
+
+ABSTRACT = ("We introduce PaSa, an LLM agent for paper search. PaSa surpasses Google by 37.78% "
+            "in recall@20. Existing methods cannot follow citations.")
+
+
+def paper(*sections: tuple[str, str, str], title: str = "PaSa: A Paper Search Agent") -> Extract:
+    parts = (Section("abstract", "Abstract", ABSTRACT, 1),
+             *(Section(kind, heading, text, 1) for kind, heading, text in sections))
+    return Extract(source="x", pages=("",), sections=parts, title=title)
+
+
+def test_short_name() -> None:
+    assert short_name("PaSa: An LLM Agent for Comprehensive Academic Paper Search") == "PaSa"
+    assert short_name("Attention Is All You Need") is None
+    assert short_name("A very long name of four words: subtitle") is None
+
+
+def test_headline_sentences_come_from_the_abstract_and_conclusion() -> None:
+    found = find_passages(paper(
+        ("experiments", "5 Results", "PaSa reaches 0.79 crawler recall on the test set."),
+        ("conclusion", "6 Conclusion", "PaSa surpasses Google by 37.78% in recall@20, which "
+                                       "shows that agents help search.")))
+    assert found.headline == ("PaSa surpasses Google by 37.78% in recall@20.",)  # no repeat
+    assert found.claims == found.headline
+    assert found.results == ()  # only where the abstract and conclusion have no numbers
+    assert found.contributions[0] == "We introduce PaSa, an LLM agent for paper search."
+
+
+def test_without_headline_numbers_the_results_numbers_stand_in() -> None:
+    found = find_passages(Extract(source="x", pages=("",), title="T", sections=(
+        Section("abstract", "Abstract", "We study search agents.", 1),
+        Section("experiments", "5 Results", "Our agent improves recall by 12.5% over the "
+                                            "strongest baseline on the test set.", 2))))
+    assert found.headline == ()
+    assert found.results == ("Our agent improves recall by 12.5% over the strongest baseline "
+                             "on the test set.",)
+
+
+@pytest.mark.parametrize(("kind", "heading", "text", "expected"), [
+    ("conclusion", "6 Limitations", "PaSa only handles English queries. It is fast.",
+     ("PaSa only handles English queries.",)),
+    ("conclusion", "6 Conclusion", "One limitation is that the crawler needs many GPU hours.",
+     ("One limitation is that the crawler needs many GPU hours.",)),
+    ("experiments", "5 Analysis", "Retrieval works best on similar examples. RAPT would not "
+     "perform as well on distant data. This can be one limitation of the method.",
+     ("RAPT would not perform as well on distant data.",
+      "This can be one limitation of the method.")),
+    ("conclusion", "6 Conclusion", "Our agent cannot read figures in the papers it finds.",
+     ("Our agent cannot read figures in the papers it finds.",)),
+    # not the paper's own: others' work, a roadmap, future work, the problem it solves
+    ("introduction", "1 Introduction", "Existing methods cannot follow citations.", ()),
+    ("introduction", "1 Introduction", "We discuss the limitations of PaSa in Section 6.", ()),
+    ("conclusion", "6 Conclusion", "In future work we plan to address the limitations of "
+     "search.", ()),
+    ("related", "2 Related Work", "A limitation of our earlier agent is its cost.", ()),
+    ("experiments", "5 Results", "This shows the limitation of relying on BLEU alone.", ()),
+])
+def test_limitations_only_where_the_paper_states_its_own(
+        kind: str, heading: str, text: str, expected: tuple[str, ...]) -> None:
+    sections = [Section(kind, heading, text, 1)]
+    assert limitation_passage(sections, "RAPT" if "RAPT" in text else "PaSa") == expected
+
+
+CORPUS = SHARED / "corpus" / "pdf"
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+def test_the_corpus_papers_that_state_their_own_limitations() -> None:
+    """Of the ten papers, two state limitations of their own work: DeepSeek-V2 (a section
+    titled so) and the paraphrase paper (one sentence in its analysis)."""
+    stated = {}
+    for pdf in sorted(CORPUS.glob("*.pdf")):
+        if pdf.name.startswith("2407"):  # the 380k-character review: slow, and it states none
+            continue
+        found = find_passages(extract_pdf(pdf))
+        if found.limitations:
+            stated[pdf.stem] = found.limitations
+    assert sorted(stated) == ["2202.00535v1", "2405.04434"]
+    assert "limited proficiency in other languages" in " ".join(stated["2405.04434"])
+    assert stated["2202.00535v1"][-1] == "This can be one limitation of the method."
+
+
+def test_passages_fit_the_local_models_budget() -> None:
+    from pipeline.models import Passages
+    from pipeline.read.passages import fit_passages
+
+    passages = Passages(abstract="A" * 100, contributions=("B" * 40, "C" * 40),
+                        conclusion="First sentence here. Second sentence here.")
+    assert fit_passages(passages, 1000) == passages
+    tight = fit_passages(passages, 170)  # 100 + 43 + 21: the abstract, one more, one sentence
+    assert tight.contributions == ("B" * 40,)
+    assert tight.conclusion == "First sentence here."
+    assert fit_passages(passages, 120).conclusion == ""
