@@ -30,7 +30,7 @@ from openai import OpenAI  # noqa: E402
 from pipeline.draft.schema import summary_schema  # noqa: E402
 from pipeline.local import files as modelfiles  # noqa: E402
 from pipeline.local.server import LOCAL_CONTEXT_TOKENS, LocalServer  # noqa: E402
-from pipeline.models import Summary  # noqa: E402
+from pipeline.models.summary import Summary  # noqa: E402
 
 DEFAULT_PDF = REPO.parent / "shared" / "corpus" / "pdf" / "1706.03762v7.pdf"
 CHARS_PER_TOKEN = 4.4  # measured for pypdf text of arXiv papers with this model's tokenizer

@@ -32,7 +32,7 @@ from paths import SHARED
 
 from pipeline.config import load_config
 from pipeline.draft.schema import summary_schema
-from pipeline.models import Summary
+from pipeline.models.summary import Summary
 
 CORPUS = SHARED / "corpus" / "api" / "export-api"
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -7,7 +7,8 @@ from pydantic import ValidationError
 
 from pipeline.draft.schema import summary_schema
 from pipeline.errors import UsageError
-from pipeline.models import ArxivId, Summary
+from pipeline.models import ArxivId
+from pipeline.models.summary import Summary
 
 
 @pytest.mark.parametrize(

@@ -155,7 +155,7 @@ def draft(ctx: click.Context, arxiv_ids: tuple[str, ...]) -> None:
     draft keeps it; an approved or published one is left alone. Prints each drafted id; exit
     code 1 when some failed.
     """
-    from ..ids import ArxivId
+    from ..models.ids import ArxivId
 
     parsed = [ArxivId.parse(text) for text in arxiv_ids]  # a typo fails before anything runs
     from ..find.arxiv import ArxivSource

@@ -96,7 +96,7 @@ def summarize(ctx: click.Context, arxiv_id: str | None, pdf_file: Path | None,
     too, without an arXiv link); a second call reuses it (and the downloaded PDF) unless
     --force. The checks' flags are printed on stderr.
     """
-    from ..ids import ArxivId
+    from ..models.ids import ArxivId
 
     if (arxiv_id is None) == (pdf_file is None):
         raise UsageError("give an arXiv id or --pdf FILE (one of them)")

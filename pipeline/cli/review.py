@@ -88,7 +88,7 @@ def list_command(ctx: click.Context, status: str, as_json: bool) -> None:
 @click.pass_context
 def show_command(ctx: click.Context, paper_id: str, as_json: bool) -> None:
     """Show one draft: the paper, the entry, evidence and checks."""
-    from ..ids import paper_key
+    from ..models.ids import paper_key
 
     paper_key(paper_id)  # a malformed id is refused before anything is loaded
     from ..review.decisions import describe, get_draft
@@ -107,7 +107,7 @@ def show_command(ctx: click.Context, paper_id: str, as_json: bool) -> None:
 @click.pass_context
 def approve_command(ctx: click.Context, paper_ids: tuple[str, ...]) -> None:
     """Approve drafts for the next `publish`."""
-    from ..ids import paper_key
+    from ..models.ids import paper_key
 
     for paper_id in paper_ids:
         paper_key(paper_id)
@@ -126,7 +126,7 @@ def approve_command(ctx: click.Context, paper_ids: tuple[str, ...]) -> None:
 @click.pass_context
 def reject_command(ctx: click.Context, paper_id: str, reason: str) -> None:
     """Reject a draft; it is never published and later runs leave it alone."""
-    from ..ids import paper_key
+    from ..models.ids import paper_key
 
     paper_key(paper_id)
     if not reason.strip():
@@ -148,7 +148,7 @@ def edit_command(ctx: click.Context, paper_id: str) -> None:
     A published draft is refused before the editor opens. An edit that is not an entry (its
     `#### Title` heading broken) is refused, and kept in output/edits/ to copy from.
     """
-    from ..ids import paper_key
+    from ..models.ids import paper_key
 
     paper_key(paper_id)
     with open_store(ctx, writes=True) as store:

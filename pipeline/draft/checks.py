@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import Summary
+from ..models.summary import Summary
 from .schema import CJK_CHARACTERS, writes_cjk
 from .trust import run_trust_checks
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection
 from pathlib import Path
 
-from ..models import Summary
+from ..models.summary import Summary
 from .markup import inline_markdown
 from .templates import render
 

@@ -15,7 +15,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..models import Passages, Summary
+from ..models import Passages
+from ..models.summary import Summary
 from .checks import numbers_in, squash
 
 RUBRIC_FIELDS = ("keypoints", "objective", "method", "metric", "results", "limitation")

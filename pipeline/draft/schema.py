@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..models import Summary
+from ..models.summary import Summary
 
 
 class _Answer(BaseModel):

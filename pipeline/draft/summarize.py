@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UnusableAnswerError
-from ..models import Draft, Passages, Summary, Usage
+from ..models import Draft, Passages, Usage
+from ..models.summary import Summary
 from ..read.sentences import result_score, split_sentences
 from .chat import ChatModel, Tally
 from .checks import EVIDENCE_FIELDS, CheckReport, PaperText, Quote, run_checks

@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
-from ..models import Summary
+from ..models.summary import Summary
 from .markup import control_characters, markup_in, without_markup
 from .schema import CJK_CHARACTERS
 

@@ -31,10 +31,10 @@ from ..errors import (
 )
 from ..find.arxiv import ArxivSource
 from ..find.topics import match
-from ..ids import is_pdf_id, pdf_id
 from ..local.files import LOCAL_EXTRA, runtime_available
 from ..local.server import local_server, local_settings, wants_local
 from ..models import ArxivId, Draft, DraftRecord, Extract, Paper, Section
+from ..models.ids import is_pdf_id, pdf_id
 from ..read.extract import build_model_input, extract_isolated
 from ..read.model_input import char_limit
 from ..read.passages import find_passages, fit_passages, paper_sentences

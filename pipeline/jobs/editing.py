@@ -31,7 +31,8 @@ from ..draft.checks import (
 )
 from ..draft.entry import render_entry
 from ..errors import PipelineError, ReviewError
-from ..models import DraftRecord, Summary
+from ..models import DraftRecord
+from ..models.summary import Summary
 from ..publish.files import atomic_write_text
 from ..review.decisions import get_draft
 from ..store import Store

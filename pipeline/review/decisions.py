@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import ReviewError
-from ..ids import paper_key
 from ..models import DraftRecord
+from ..models.ids import paper_key
 from ..store import Store
 
 REVIEW_STATUSES = ("drafted", "approved", "rejected", "published")

@@ -368,5 +368,5 @@ def test_argument_errors_answer_before_heavy_imports(args: list[str]) -> None:
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()
                 if line.startswith("import time:")}
     heavy = {"pydantic", "openai", "pypdf", "arxiv", "yaml", "requests", "flask",
-             "pipeline.config", "pipeline.models", "pipeline.store"}
+             "pipeline.config", "pipeline.models.summary", "pipeline.store"}
     assert imported & heavy == set()

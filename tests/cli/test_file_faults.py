@@ -29,8 +29,8 @@ from weekly_fixtures import week_papers
 
 from pipeline.cli import base
 from pipeline.cli.main import cli
-from pipeline.db import store_error
 from pipeline.store import Store
+from pipeline.store.schema import store_error
 
 
 def _unshare_works() -> bool:

@@ -18,7 +18,8 @@ from pdfgen import make_pdf, paper_pages
 from pipeline.cli.main import cli
 from pipeline.config import load_config
 from pipeline.jobs.drafting import save
-from pipeline.models import Draft, Paper, Summary, Usage
+from pipeline.models import Draft, Paper, Usage
+from pipeline.models.summary import Summary
 from pipeline.publish.months import by_month, week_month
 from pipeline.publish.writer import PublishItem
 from pipeline.store import Store

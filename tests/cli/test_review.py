@@ -13,7 +13,8 @@ from click.testing import CliRunner, Result
 from pipeline.cli.main import cli
 from pipeline.config import load_config
 from pipeline.jobs.drafting import save
-from pipeline.models import Draft, Paper, Summary, Usage
+from pipeline.models import Draft, Paper, Usage
+from pipeline.models.summary import Summary
 from pipeline.store import Store
 
 Run = Callable[..., Result]

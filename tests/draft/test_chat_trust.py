@@ -16,7 +16,8 @@ from pipeline.draft.answers import parse_answer, repair_escapes, strip_reasoning
 from pipeline.draft.chat import ChatModel
 from pipeline.draft.summarize import SummaryRequest, summarize
 from pipeline.errors import EndpointUnavailableError, UnusableAnswerError
-from pipeline.models import Passages, Summary
+from pipeline.models import Passages
+from pipeline.models.summary import Summary
 
 ABSTRACT = "We propose FAM. It improves accuracy by 12.5%."
 REQUEST = SummaryRequest(title="TransformerFAM: Feedback attention is working memory",

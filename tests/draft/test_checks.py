@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from pipeline.draft.checks import PaperText, Quote, numbers_in, run_checks
-from pipeline.models import Summary
+from pipeline.models.summary import Summary
 
 PAGES = [
     "TransformerFAM: Feedback attention is working memory\nAbstract\nWe propose Feedback "

@@ -14,7 +14,7 @@ from cmarkgfm.cmark import Options
 
 from pipeline.draft.entry import render_entry
 from pipeline.draft.markup import escape_html, inline_markdown, sanitize_entry
-from pipeline.models import Summary
+from pipeline.models.summary import Summary
 
 NASTY = [
     "Attention </details><script>alert(1)</script> Is All You Need",

@@ -15,7 +15,8 @@ from pipeline.draft.rubric import (
     first_person,
     keypoint_problem,
 )
-from pipeline.models import Passages, Summary
+from pipeline.models import Passages
+from pipeline.models.summary import Summary
 
 TITLE = "DeepSeek-V3 Technical Report"
 PAPER = ("We present DeepSeek-V3, a strong Mixture-of-Experts (MoE) language model with 671B "

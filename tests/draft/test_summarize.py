@@ -14,7 +14,8 @@ from pipeline.config import ModelSettings
 from pipeline.draft.chat import ChatModel, InvalidAnswerError, parse_answer
 from pipeline.draft.summarize import SummaryRequest, prompt_version, summarize
 from pipeline.errors import ConfigError, EndpointUnavailableError, SummarizeError
-from pipeline.models import Passages, Summary
+from pipeline.models import Passages
+from pipeline.models.summary import Summary
 
 ABSTRACT = "We propose FAM. It improves accuracy by 12.5%."
 REQUEST = SummaryRequest(title="TransformerFAM: Feedback attention is working memory",

@@ -10,7 +10,7 @@ import pytest
 from pipeline.draft.checks import CheckReport
 from pipeline.draft.trust import language_of, run_trust_checks
 from pipeline.errors import ConfigError
-from pipeline.models import Summary
+from pipeline.models.summary import Summary
 
 TITLE = "Sparse Lantern Attention for Long Documents"
 ENGLISH = {

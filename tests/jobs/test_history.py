@@ -10,7 +10,8 @@ from paths import SHARED
 
 from pipeline.config import load_config
 from pipeline.jobs.history import file_entries, past_entries
-from pipeline.models import Draft, Paper, Summary, Usage
+from pipeline.models import Draft, Paper, Usage
+from pipeline.models.summary import Summary
 from pipeline.store import Store
 
 MONTHLY = (

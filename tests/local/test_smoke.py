@@ -93,7 +93,7 @@ def test_the_real_local_model_summarizes_a_generated_paper(tmp_path: Path) -> No
 
     from pipeline.cli.main import cli
     from pipeline.config import Config
-    from pipeline.models import Summary
+    from pipeline.models.summary import Summary
 
     model = _model_path()
     title = "Sparse Lantern Attention for Long Documents"

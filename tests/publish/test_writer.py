@@ -12,7 +12,7 @@ from paths import SHARED
 
 from pipeline.draft.entry import render_entry
 from pipeline.errors import OutputError, PublishError
-from pipeline.models import Summary
+from pipeline.models.summary import Summary
 from pipeline.publish import writer as publish
 from pipeline.publish.digest import split_lines
 from pipeline.publish.writer import (

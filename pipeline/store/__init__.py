@@ -3,7 +3,7 @@
 SQLite in WAL mode; each step commits as soon as it is done, so a killed run resumes from the
 last finished step. A `Store` is used by the thread that opened it; another thread opens its
 own connection with `reopen()`. Every sqlite3 error, and a folder that cannot be created, is a
-`StoreError` naming the file (the schema and the connections: db.py).
+`StoreError` naming the file (the schema and the connections: schema.py).
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .db import MIGRATIONS, SCHEMA, SCHEMA_VERSION, connect
-from .errors import StoreError, describe_os_error
-from .models import Draft, DraftRecord, Paper, PaperRecord, Reason, Summary
+from ..errors import StoreError, describe_os_error
+from ..models import Draft, DraftRecord, Paper, PaperRecord, Reason
+from ..models.summary import Summary
+from .schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION, connect
 
 log = logging.getLogger(__name__)
 
