@@ -50,10 +50,13 @@ def topic_signal(candidate: Candidate) -> tuple[float, str]:
 
 
 def match(paper: Paper, topics: list[TopicSettings]) -> Candidate | None:
-    """The best topic for a paper, or None when it is off topic or excluded."""
+    """The best topic for a paper, or None when it is off topic or excluded: one of the
+    topic's categories, one of its include keywords in the title or abstract (more in the
+    title wins) and none of its exclude keywords. A paper without categories (a local PDF)
+    is matched on keywords alone."""
     best: Candidate | None = None
     for topic in topics:
-        if not set(paper.categories) & set(topic.categories):
+        if paper.categories and not set(paper.categories) & set(topic.categories):
             continue
         if _hits(paper.title, topic.exclude) or _hits(paper.abstract, topic.exclude):
             continue

@@ -10,7 +10,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -30,7 +29,7 @@ from ..errors import (
     describe_os_error,
 )
 from ..find.arxiv import ArxivSource
-from ..find.topics import match
+from ..find.sections import paper_section
 from ..local.files import LOCAL_EXTRA, runtime_available
 from ..local.server import local_server, local_settings, wants_local
 from ..models import ArxivId, Draft, DraftRecord, Extract, Paper, Section
@@ -147,32 +146,14 @@ def extract_cached(pdf: Path, label: str, timeout: float) -> Extract:
     return extract
 
 
-def section_for(config: Config, title: str, abstract: str, paper: Paper | None = None) -> str:
-    """The digest section of a paper no selection placed (`summarize ID`, `--pdf`): the topic
-    `find.topics.match` picks for an arXiv paper, else the first configured topic whose include
-    keywords (and no exclude keyword) the title or abstract mention, else the first topic."""
-    if paper is not None:
-        candidate = match(paper, config.topics)
-        if candidate is not None:
-            return candidate.topic
-
-    def mentions(word: str) -> bool:
-        return re.search(rf"(?<!\w){re.escape(word)}(?:s|es)?(?!\w)", f"{title}\n{abstract}",
-                         re.IGNORECASE) is not None
-
-    for topic in config.topics:
-        if any(mentions(w) for w in topic.include) and not any(mentions(w) for w in topic.exclude):
-            return topic.name
-    return config.topics[0].name
-
-
 def request_for(config: Config, model: ChatModel, title: str, extract: Extract,
                 paper_id: str | None, suggested_section: str | None = None, *,
                 paper: Paper | None = None) -> SummaryRequest:
     """The paper as the prompts and checks see it, sized for this model.
 
-    `suggested_section` is the digest section the selection gave the paper; without one (a
-    one-off `summarize`) `section_for` picks it. The model is never asked for it.
+    `suggested_section` is the digest section the selection gave the paper
+    (`selection.section_for_paper`); without one (the preflight, the benchmarks) the topic its
+    keywords match, without the group's history. The model is never asked for it.
     """
     ratio = config.extract.chars_per_token
     budget = config.input_budget(model.settings, local=model.local)
@@ -182,8 +163,9 @@ def request_for(config: Config, model: ChatModel, title: str, extract: Extract,
         passages = fit_passages(passages, char_limit(budget, ratio))
     else:  # an endpoint reads the paper itself, besides
         text = build_model_input(extract, budget, ratio).text
-    section = suggested_section or section_for(
-        config, title, paper.abstract if paper else passages.abstract, paper)
+    section = suggested_section or paper_section(
+        paper or Paper(id=paper_id or "", version=1, title=title, abstract=passages.abstract),
+        config.topics, (), config.rank.neighbours)
     return SummaryRequest(
         title=title, section=section, text=text, passages=passages, paper_id=paper_id,
         language=config.output.language, pages=extract.pages,
@@ -324,14 +306,16 @@ def summarize_pdf(config: Config, store: Store, model: ChatModel, pdf: LocalPdf,
     if (record and not force and record.paper.title == title
             and is_current(record, 1, model.settings.name, config)):
         return Outcome(record, cached=True)
-    draft = summarize(model, request_for(config, model, title, pdf.extract, pdf.paper_id))
     abstract = pdf.extract.section("abstract")
     paper = Paper(id=pdf.paper_id, version=1, title=title,
                   abstract=abstract.text if abstract else "")
+    section = section_for_paper(config, store, paper)  # as for an arXiv paper: no categories
+    draft = summarize(model, request_for(config, model, title, pdf.extract, pdf.paper_id,
+                                         section, paper=paper))
     if known is None:
-        store.add_paper(paper, section=None, run_id=None, status="extracted")
+        store.add_paper(paper, section=section, run_id=None, status="extracted")
     else:
-        store.refresh_paper(paper)
+        store.refresh_paper(paper, section=section)
     store.set_status(pdf.paper_id, "extracted", pdf_path=str(pdf.path.resolve()))
     save(config, store, pdf.paper_id, 1, title, draft)
     saved = store.draft(pdf.paper_id)

@@ -253,14 +253,16 @@ def test_4_the_model_endpoint_unreachable(arxiv_api: FakeArxiv, run: Run, tmp_pa
     arxiv_api.add(*week_papers())
     result = run("weekly", "--week", "2024-W15")
     assert result.exit_code == 4
-    assert result.stderr.splitlines()[-1] == ("Error: cannot reach the model endpoint "
-                                              "(connection refused)")
+    assert result.stderr.splitlines()[-1] == (
+        "Error: model preflight: the endpoint is unavailable: cannot reach the model endpoint "
+        "(connection refused)")
     assert arxiv_api.count("pdf") == 0  # the preflight met it: nothing was done
-    assert "    reason: cannot reach the model endpoint (connection refused)" in run(
-        "status").stdout
+    assert ("    reason: model preflight: the endpoint is unavailable: cannot reach the model "
+            "endpoint (connection refused)") in run("status").stdout
     check = run("check-model")
     assert (check.exit_code, check.stderr.splitlines()[-1]) == (
-        4, "Error: cannot reach the model endpoint (connection refused)")
+        4, "Error: model preflight: the endpoint is unavailable: cannot reach the model endpoint "
+           "(connection refused)")
 
 
 # -- 130 -------------------------------------------------------------------------------------

@@ -80,8 +80,8 @@ def test_summarize_pdf_honours_extract_timeout(chat_api: FakeChat, run: Run,
     path = tmp_path / "slow.pdf"
     path.write_bytes(slow_pdf())
     result = run("summarize", "--pdf", str(path), config={"extract": {"timeout": 0.5}})
-    assert result.exit_code == 1
-    assert result.stderr == "Error: slow.pdf: extraction timed out after 0.5 s\n"
+    assert result.exit_code == 2  # like every other problem with the file the user named
+    assert result.stderr == f"Error: {path}: extraction timed out after 0.5 s\n"
     assert chat_api.calls == 0
 
 

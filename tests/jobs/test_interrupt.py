@@ -144,6 +144,6 @@ def test_an_interrupted_run_keeps_every_finished_draft(
                                        "--config", str(config)])
     assert resumed.exit_code == 0, resumed.stderr
     assert "5 left from earlier runs" in resumed.stderr
-    assert chat_api.calls - calls == 2 + 2 * 5  # the preflight, then two calls per paper
+    assert chat_api.calls - calls == 1 + 5  # the preflight, then one call per paper
     assert set(dict(rows(db, "SELECT id, status FROM papers WHERE status != 'candidate'"))
                .values()) == {"drafted"}
