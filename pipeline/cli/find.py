@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..errors import ConfigError, EndpointUnavailableError, PipelineError, ReviewError, UsageError
+from ..errors import UsageError
 from .base import config_option, install_bar, load
 from .review import open_store
 
@@ -158,37 +158,21 @@ def draft(ctx: click.Context, arxiv_ids: tuple[str, ...]) -> None:
     from ..models.ids import ArxivId
 
     parsed = [ArxivId.parse(text) for text in arxiv_ids]  # a typo fails before anything runs
-    from ..find.arxiv import ArxivSource
-    from ..jobs.drafting import open_model, summarize_arxiv
-    from ..jobs.runlock import run_lock
-    from ..store import Store
+    from ..jobs.requested import draft_requested
 
     config = load(ctx)
-    failed: list[tuple[str, str]] = []
-    with run_lock(config.path(config.output.dir) / "paperlist.lock", "draft"), \
-            Store(config.path(config.output.database)) as store, \
-            ArxivSource(config.arxiv, config.path(config.output.cache_dir)) as source, \
-            open_model(config, store, install_progress=install_bar()) as model:
-        for arxiv_id in parsed:
-            click.echo(f"Drafting {arxiv_id} with {model.settings.name}...", err=True)
-            try:
-                outcome = summarize_arxiv(config, store, source, model, arxiv_id)
-            except ReviewError as exc:  # approved or published: nothing to draft
-                click.echo(f"  skipped: {exc}", err=True)
-                continue
-            except (ConfigError, EndpointUnavailableError):
-                raise  # no other paper would fare better
-            except PipelineError as exc:
-                failed.append((str(arxiv_id), exc.message))
-                click.echo(f"  failed: {exc.message}", err=True)
-                continue
-            record = outcome.record
-            if outcome.cached:
-                click.echo(f"  a current draft exists ({record.created_at})", err=True)
-            click.echo(f"{record.paper.id}\t{record.summary.section}\t{record.paper.title}")
-    if failed:
-        click.echo(f"{len(failed)} of {len(parsed)} failed:", err=True)
-        for paper_id, message in failed:
+
+    def tell(paper_id: str, state: str, message: str) -> None:
+        click.echo(f"Drafting {paper_id} {message}..." if state == "drafting" else
+                   f"  {message}" if state == "drafted" else f"  {state}: {message}", err=True)
+
+    report = draft_requested(config, [str(arxiv_id) for arxiv_id in parsed], events=tell,
+                             install_progress=install_bar())
+    for record in report.records:
+        click.echo(f"{record.paper.id}\t{record.summary.section}\t{record.paper.title}")
+    if report.failed:
+        click.echo(f"{len(report.failed)} of {len(parsed)} failed:", err=True)
+        for paper_id, message in report.failed:
             click.echo(f"  {paper_id}: {message}", err=True)
         ctx.exit(1)
 

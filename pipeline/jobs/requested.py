@@ -1,4 +1,4 @@
-"""Drafting papers an editor asked for (from the review page), under the run lock.
+"""Drafting papers an editor asked for (`paperlist draft`, the review page), under the run lock.
 
 The same path as `paperlist summarize` (`drafting.summarize_arxiv`) for each paper, with the
 model opened once for all of them, and recorded as a run (`draft`) so that `status` shows it.
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..config import Config
 from ..errors import ConfigError, EndpointUnavailableError, PipelineError, ReviewError
 from ..find.arxiv import ArxivSource
-from ..models import ArxivId
+from ..models import ArxivId, DraftRecord
 from ..store import Store
 from .drafting import open_model, summarize_arxiv
 from .runlock import lock_path, run_lock
@@ -22,6 +22,7 @@ from .runlock import lock_path, run_lock
 log = logging.getLogger(__name__)
 
 # Called with (paper id, state, message); state: "drafting", "drafted", "skipped", "failed".
+# A "drafted" paper's message is its checks' verdict, or "a current draft exists (<when>)".
 Events = Callable[[str, str, str], None]
 
 
@@ -31,17 +32,20 @@ class RequestReport:
 
     run_id: int | None = None
     drafted: list[str] = field(default_factory=list)
+    records: list[DraftRecord] = field(default_factory=list)  # of `drafted`, in order
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def draft_requested(config: Config, paper_ids: Sequence[str], *, force: bool = False,
-                    events: Events | None = None) -> RequestReport:
+                    events: Events | None = None,
+                    install_progress: Callable[[int, int], None] | None = None) -> RequestReport:
     """Draft each paper (any arXiv id form) as `summarize` and `draft` do; `force` drafts again
     a paper with a current draft. Raises LockedError when another run holds the lock and
     ConfigError when no model can be opened, before any paper is touched, and ConfigError or
     EndpointUnavailableError as soon as the model fails in a way no other paper would escape;
     an approved or published paper is skipped, and a paper's own failure is reported through
-    `events` and the report."""
+    `events` and the report. Raises UsageError for a malformed id before anything runs.
+    `install_progress(done, total)` reports the built-in model's first download (bytes)."""
     tell = events or (lambda paper_id, state, message: None)
     ids = [ArxivId.parse(paper_id) for paper_id in paper_ids]
     report = RequestReport()
@@ -49,7 +53,7 @@ def draft_requested(config: Config, paper_ids: Sequence[str], *, force: bool = F
     with run_lock(lock_path(output), "draft"), \
             Store(config.path(config.output.database)) as store, \
             ArxivSource(config.arxiv, config.path(config.output.cache_dir)) as source, \
-            open_model(config, store) as model:
+            open_model(config, store, install_progress=install_progress) as model:
         report.run_id = store.start_run("draft")
         status = "failed"
         try:
@@ -59,7 +63,7 @@ def draft_requested(config: Config, paper_ids: Sequence[str], *, force: bool = F
                     outcome = summarize_arxiv(config, store, source, model, arxiv_id,
                                               force=force)
                 except ReviewError as exc:  # approved or published: nothing to draft
-                    tell(arxiv_id.base, "skipped", exc.message)
+                    tell(arxiv_id.base, "skipped", str(exc))
                     continue
                 except (ConfigError, EndpointUnavailableError):
                     raise  # no other paper would fare better
@@ -69,9 +73,12 @@ def draft_requested(config: Config, paper_ids: Sequence[str], *, force: bool = F
                     tell(arxiv_id.base, "failed", exc.message)
                     continue
                 report.drafted.append(outcome.record.paper.id)
+                report.records.append(outcome.record)
                 flags = len(outcome.record.flags)
                 tell(arxiv_id.base, "drafted",
-                     f"{flags} check flag{'s' if flags != 1 else ''}" if flags else "verified")
+                     f"a current draft exists ({outcome.record.created_at})" if outcome.cached
+                     else f"{flags} check flag{'s' if flags != 1 else ''}" if flags
+                     else "verified")
             status = "finished"
         finally:
             store.finish_run(report.run_id, status, found=len(ids),
