@@ -39,7 +39,8 @@ Exit codes (for cron):
   2    usage or configuration: a bad argument, file or value, a model that
        cannot do the job, an output folder that cannot be written
   3    another paperlist run holds the lock
-  4    a source (arXiv) or the model endpoint cannot be reached; nothing done
+  4    a source (arXiv) or the model endpoint cannot be reached; nothing
+       done, or the run stopped there with its finished drafts kept
   130  interrupted (Ctrl-C or SIGTERM); finished work is kept"""
 
 

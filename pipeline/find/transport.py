@@ -2,8 +2,9 @@
 to the configured hosts, and a server's Retry-After read.
 
 `requests` has only a per-read timeout: a server that sends a few bytes every 10-20 s never
-trips it, and one download could last forever. So the body of every answer is read under a
-watchdog that shuts the socket down when the request's deadline passes.
+trips it, and one download could last forever. So the wait for the status line and headers is
+given up at the request's deadline, and the body of every answer is read under a watchdog that
+shuts the socket down when the deadline passes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 MAX_REDIRECTS = 5
+HEAD_GRACE = 1.0  # seconds past a request's deadline before a trickling head is given up
 _CHUNK = 64 * 1024
 TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
@@ -81,8 +83,8 @@ def open_url(session: requests.Session, url: str, *, params: dict[str, Any] | No
         if remaining <= 0:
             raise DeadlineExceeded("no answer before the deadline")
         wait = max(0.01, min(read_timeout, remaining))
-        response = session.get(url, params=params, stream=True, allow_redirects=False,
-                               timeout=(wait, wait))
+        response = _get_before(deadline, session, url, params=params, stream=True,
+                               allow_redirects=False, timeout=(wait, wait))
         if not response.is_redirect:
             return response
         target = urljoin(response.url, response.headers.get("Location", ""))
@@ -92,6 +94,33 @@ def open_url(session: requests.Session, url: str, *, params: dict[str, Any] | No
                                   "a configured arXiv host")
         url, params = target, None
     raise RedirectRefused(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _get_before(deadline: float, session: requests.Session, url: str,
+                **kwargs: Any) -> requests.Response:
+    """`session.get(url, **kwargs)` (streamed: the status line and headers), given up with
+    DeadlineExceeded HEAD_GRACE seconds after `deadline` (time.monotonic()). A server can
+    trickle its headers forever within the per-read timeout; the request is then left to its
+    own thread, which ends with the connection (the next read timeout, or the server giving
+    up)."""
+    answer: dict[str, Any] = {}
+
+    def fetch() -> None:
+        try:
+            answer["response"] = session.get(url, **kwargs)
+        except BaseException as exc:  # handed to the caller's thread below
+            answer["error"] = exc
+
+    thread = threading.Thread(target=fetch, name="paperlist-http", daemon=True)
+    thread.start()
+    # a second's grace: a server that sends nothing is the per-read timeout's to report
+    thread.join(max(0.0, deadline - time.monotonic()) + HEAD_GRACE)
+    if thread.is_alive():
+        raise DeadlineExceeded("no answer before the deadline")
+    if "error" in answer:
+        raise answer["error"]
+    response: requests.Response = answer["response"]
+    return response
 
 
 @contextlib.contextmanager

@@ -34,6 +34,7 @@ from ..local.files import LOCAL_EXTRA, runtime_available
 from ..local.server import local_server, local_settings, wants_local
 from ..models import ArxivId, Draft, DraftRecord, Extract, Paper, Section
 from ..models.ids import is_pdf_id, pdf_id
+from ..models.summary import Summary
 from ..read.extract import build_model_input, extract_isolated
 from ..read.model_input import char_limit
 from ..read.passages import find_passages, fit_passages, paper_sentences
@@ -241,12 +242,19 @@ def summarize_arxiv(
     return Outcome(saved, cached=False)
 
 
+def entry_for(config: Config, paper_id: str, title: str, summary: Summary) -> str:
+    """A paper's entry as it will be published (monthly-level markdown, `#### title`): the
+    arXiv link for an arXiv paper, none for a local PDF; links only to arXiv and the hosts in
+    output.link_hosts. The one rendering of the drafts, the editors' edits and the page."""
+    link = None if is_pdf_id(paper_id) else paper_id
+    return render_entry(title, summary, link, root=config.root,
+                        link_hosts=config.output.link_hosts)
+
+
 def save(config: Config, store: Store, paper_id: str, version: int, title: str,
          draft: Draft) -> None:
-    """Store a draft with its rendered entry (a local PDF's entry has no arXiv link)."""
-    link = None if is_pdf_id(paper_id) else paper_id
-    entry = render_entry(title, draft.summary, link, root=config.root,
-                         link_hosts=config.output.link_hosts)
+    """Store a draft with its rendered entry (`entry_for`) and its checks."""
+    entry = entry_for(config, paper_id, title, draft.summary)
     store.save_draft(paper_id, version, draft, entry, draft.extras.get("checks"))
 
 

@@ -29,14 +29,13 @@ from ..draft.checks import (
     check_language,
     run_checks,
 )
-from ..draft.entry import render_entry
 from ..errors import PipelineError, ReviewError
 from ..models import DraftRecord
 from ..models.summary import Summary
 from ..publish.files import atomic_write_text
 from ..review.decisions import get_draft
 from ..store import Store
-from .drafting import load_extract
+from .drafting import entry_for, load_extract
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +135,7 @@ def save_fields(config: Config, store: Store, paper_id: str,
         return _keep(config, record.paper.id, typed, plain_errors(exc))
     except PipelineError as exc:
         return _keep(config, record.paper.id, typed, (exc.message,))
-    entry = render_entry(record.paper.title, summary, record.paper.id, root=config.root)
+    entry = entry_for(config, record.paper.id, record.paper.title, summary)
     changed = entry != record.final_entry or summary != record.summary
     checks = recheck(config, record, summary)
     if changed:

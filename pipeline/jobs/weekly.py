@@ -21,7 +21,13 @@ from typing import Protocol
 from ..config import Config
 from ..draft.chat import ChatModel
 from ..draft.summarize import SummaryRequest, summarize
-from ..errors import ConfigError, PipelineError, StoreError, output_error
+from ..errors import (
+    ConfigError,
+    EndpointUnavailableError,
+    PipelineError,
+    StoreError,
+    output_error,
+)
 from ..find.arxiv import ArxivSource
 from ..find.shortlist import WeekPlan
 from ..find.window import Window
@@ -283,8 +289,8 @@ class _Drafting:
     def _draft(self, store: Store, record: PaperRecord, request: SummaryRequest) -> None:
         try:
             draft = summarize(self.model, request)
-        except ConfigError:
-            raise
+        except (ConfigError, EndpointUnavailableError):
+            raise  # a refused key or an endpoint that is down: no other paper would fare better
         except PipelineError as exc:
             if self.stopping.is_set():  # the call was abandoned under it: not the paper's fault
                 log.info("%s: abandoned at shutdown (%s)", record.id, exc.message)

@@ -25,8 +25,8 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from ..config import Config
-from ..draft.entry import render_entry
 from ..errors import PipelineError
+from ..jobs.drafting import entry_for
 from ..jobs.editing import discard_pending, pending_edit, save_fields, summary_fields
 from ..jobs.publishing import plan_approved, plan_digest, publish_as_shown
 from ..models import ArxivId
@@ -139,7 +139,7 @@ def register(app: Flask) -> None:
         if record is None:
             return render_template("undrafted.html", paper=paper, task=_tasks().state(key))
         pending = pending_edit(config, key)
-        rendered = render_entry(paper.title, record.summary, paper.id, root=config.root)
+        rendered = entry_for(config, paper.id, paper.title, record.summary)
         return render_template(
             "draft.html", record=record, paper=paper, entry=entry_html(record.final_entry),
             model_entry=entry_html(record.entry) if record.edited_entry else None,

@@ -46,6 +46,7 @@ class FakeResponse:
     delay: float = 0.0
     drip: float = 0.0  # seconds between chunks of `drip_size` bytes: a server that trickles
     drip_size: int = 64
+    drip_head: bool = False  # drip the status line and headers too (a long padding header)
 
     def data(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -140,6 +141,13 @@ def dripping(interval: float, size: int = 64, then: FakeResponse | None = None) 
     seconds apart: no single read ever waits long, so only an overall deadline ends it."""
     return Mutate(lambda normal: replace(then or normal, drip=interval, drip_size=size),
                   f"dripping({interval})")
+
+
+def dripping_head(interval: float, size: int = 16) -> Mutate:
+    """Send even the status line and headers (padded to a few hundred bytes) `size` bytes at
+    a time, `interval` seconds apart: the answer's head never arrives within a deadline."""
+    return Mutate(lambda normal: replace(normal, drip=interval, drip_size=size, drip_head=True),
+                  f"dripping_head({interval})")
 
 
 def redirect(location: str, status: int = 302) -> FakeResponse:
@@ -350,8 +358,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             if response.header("Connection") is None:
                 self.send_header("Connection", "close")
-        self.end_headers()
-        if head:
+        if response.drip_head:
+            self.send_header("X-Padding", "x" * 400)
+            self._headers_buffer.append(b"\r\n")
+            data = b"".join(self._headers_buffer) + data
+            self._headers_buffer = []
+        else:
+            self.end_headers()
+        if head and not response.drip_head:
             self.wfile.flush()
             return
         if not response.drip:

@@ -16,6 +16,7 @@ from fakes import (
     FakeServer,
     Mutate,
     dripping,
+    dripping_head,
     html_page,
     rate_limited,
     redirect,
@@ -197,6 +198,19 @@ def test_a_dripping_api_answer_hits_the_overall_deadline(
             pytest.raises(SourceUnavailableError) as caught:
         source.search(QUERY)
     assert time.monotonic() - started < 30
+    assert str(caught.value) == ("the arXiv export API failed 1 time: no whole answer within "
+                                 "1 s (arxiv.timeout)")
+
+
+def test_an_answer_whose_headers_drip_hits_the_overall_deadline(
+        arxiv_api: FakeArxiv, make_source: SourceFactory) -> None:
+    arxiv_api.add(*sample_papers(5))
+    arxiv_api.fail_next("query", dripping_head(0.2))  # the head alone takes seconds
+    started = time.monotonic()
+    with make_source(timeout=1, num_retries=0) as source, \
+            pytest.raises(SourceUnavailableError) as caught:
+        source.search(QUERY)
+    assert time.monotonic() - started < 5
     assert str(caught.value) == ("the arXiv export API failed 1 time: no whole answer within "
                                  "1 s (arxiv.timeout)")
 

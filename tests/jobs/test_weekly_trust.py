@@ -17,7 +17,16 @@ import cmarkgfm
 import pytest
 from click.testing import CliRunner, Result
 from cmarkgfm.cmark import Options
-from fakes import FakeArxiv, FakeChat, FakePaper, FakeResponse, Mutate, citing, rate_limited
+from fakes import (
+    FakeArxiv,
+    FakeChat,
+    FakePaper,
+    FakeResponse,
+    Mutate,
+    citing,
+    rate_limited,
+    unavailable,
+)
 from pdfgen import make_pdf, paper_pages
 from weekly_fixtures import WEEK_START, abstract_for, answer, expected_ids, week_papers
 
@@ -87,6 +96,41 @@ def test_an_arxiv_that_keeps_answering_429_exits_4(week: FakeArxiv, run: Run) ->
     result = run("weekly", "--week", "2024-W15")
     assert result.exit_code == 4
     assert result.stderr.splitlines()[-1] == "Error: the arXiv export API failed 2 times: HTTP 429"
+
+
+def test_an_endpoint_that_goes_down_mid_run_stops_it_with_4_and_keeps_the_drafts(
+        week: FakeArxiv, chat_api: FakeChat, make_config: Callable[..., Path],
+        tmp_path: Path) -> None:
+    path = make_config(model={"concurrency": 1, "max_retries": 1})
+    answered = 0
+
+    def then_down(request: dict[str, Any]) -> Any:
+        nonlocal answered
+        answered += 1
+        return answer(request) if answered <= 3 else unavailable(retry_after=0)
+
+    chat_api.default = then_down  # the preflight and two papers, then 503 for good
+    result = CliRunner().invoke(cli, ["weekly", "--week", "2024-W15", "--limit", "6",
+                                      "--config", str(path)])
+    assert result.exit_code == 4, result.stderr
+    assert re.fullmatch(rf"Error: 2404\.\d+: the model endpoint {re.escape(chat_api.base_url)} "
+                        r"answered HTTP 503 2 times: .*", result.stderr.splitlines()[-1])
+    calls = chat_api.calls
+    assert calls == 3 + 2  # the paper that met the outage was tried twice, and no other one
+    db = tmp_path / "output" / "paperlist.db"
+    statuses = dict(rows(db, "SELECT id, status FROM papers WHERE status != 'candidate'"))
+    assert len(statuses) == 6 and list(statuses.values()).count("drafted") == 2
+    # the others wait where the run stopped (how far it got depends on timing): none failed
+    assert set(statuses.values()) - {"drafted"} <= {"found", "downloaded", "extracted"}
+    assert rows(db, "SELECT status FROM runs") == [("failed",)]
+    # the endpoint is back: the next run drafts the four left, and nothing twice
+    chat_api.default = answer
+    again = CliRunner().invoke(cli, ["weekly", "--week", "2024-W15", "--limit", "0",
+                                     "--config", str(path)])
+    assert again.exit_code == 0, again.stderr
+    assert chat_api.calls - calls == 1 + 4  # the preflight, then one request per paper
+    assert set(dict(rows(db, "SELECT id, status FROM papers WHERE status != 'candidate'"))
+               .values()) == {"drafted"}
 
 
 # -- what reaches the published files -------------------------------------------------------
