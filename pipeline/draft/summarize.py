@@ -169,7 +169,9 @@ def _summary(values: dict[str, Any], request: SummaryRequest, *, local: bool) ->
     if isinstance(tidy.get("method"), list):
         items = [_tidy(item, LOCAL_LIMITS["method"] if local else None)
                  for item in tidy["method"]]
-        tidy["method"] = _distinct(items, request.title)
+        whole = [item for item in items if not cut_short(item)]
+        # a bullet that stops mid-sentence misquotes the paper: dropped while others remain
+        tidy["method"] = _distinct(whole or items, request.title)
     if isinstance(tidy.get("keypoints"), list):
         tidy["keypoints"] = _keypoints(tidy["keypoints"], request.title)
     if not request.passages.limitations:  # editors write a Limitation only where one is stated

@@ -75,7 +75,11 @@ _CANNOT = r"(?:\w+ ){0,2}(?:cannot|can ?not|may not|would not|does not|do not|is
 _STATED = re.compile(r"^(?:however, |still, |finally, )?(?:a|one|the (?:main|only|biggest|primary"
                      r"|key)|another|a (?:key|major|main|notable)) (?:limitation|drawback"
                      r"|shortcoming|weakness)\b", re.I)
-_ROADMAP = re.compile(r"\b(?:sections?|sec\.|appendix)\s*[\dIVX]", re.I)
+# 'Section 3', 'Sec. II', 'Appendix B' (not 'sections include')
+_ROADMAP = re.compile(r"\b(?:sections?|sec\.|appendix)\s*(?:\d|(?-i:[IVX]+|[A-H])\b)", re.I)
+# 'as shown in Figure 1', 'see Table 2': a sentence that reads only beside its figure or table
+_POINTS_AT = re.compile(r"\b(?:fig(?:ure)?s?\.?|tables?|tab\.|eq(?:uation)?s?\.?)\s*\(?\d",
+                        re.I)
 _FUTURE = re.compile(r"\bit would be (?:interesting|desirable)|\bfuture work\b|\bwe plan\b"
                      r"|\bwe (?:would|will) (?:also )?like\b", re.I)
 _POINTER = re.compile(r"^(?:this|these|that|those|such|it)\b.*\b(?:limitations?|drawbacks?"
@@ -210,6 +214,8 @@ def _pick(sentences: Iterator[str], wanted: object, limit: int) -> tuple[str, ..
 def _is_contribution(sentence: str, name: str | None) -> bool:
     if _CITES_OTHERS.search(sentence) or _OTHERS.search(sentence) or _LINK.search(sentence):
         return False
+    if _ROADMAP.search(sentence) or _POINTS_AT.search(sentence):  # 'In Section 2 we present'
+        return False
     if _DOES.search(sentence) or _ARTIFACT.search(sentence):
         return True
     return bool(name) and sentence.startswith(f"{name} ")
@@ -225,13 +231,15 @@ _BACKGROUND = re.compile(r"\binspired by\b|\b(?:has|have) been (?:\w+ly )?(?:wid
 
 def _method_overview(body: list[Section]) -> tuple[str, ...]:
     """The opening of the method: the first sentences of its first section that is not
-    preliminaries, without background on others' techniques, captions and links."""
+    preliminaries, without background on others' techniques, captions, links, and sentences
+    that point at a section, figure, table or equation (they read only beside it)."""
     for section in body:
         if section.kind != "method" or _PRELIMINARY.search(section.heading):
             continue
         sentences = [s for s in _sentences(section) if not _CITES_OTHERS.search(s)
                      and not _LINK.search(s) and not _BACKGROUND.search(s)
                      and not _FORMULA.search(s) and not _NOTATION.search(s)
+                     and not _ROADMAP.search(s) and not _POINTS_AT.search(s)
                      and len(s.split()) >= 8]
         if sentences:
             return tuple(sentences[:4])

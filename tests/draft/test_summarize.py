@@ -450,6 +450,19 @@ def test_a_sentence_the_grammar_cut_ends_whole_or_is_flagged(
         "objective: a sentence is cut short")
 
 
+def test_a_method_bullet_cut_mid_sentence_is_dropped_while_others_remain(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    whole = "A feedback loop lets each block attend to the previous block's latent states."
+    cut = "The large number of couplings is similar to a"
+    chat_api.default = by_field(method={"method": [whole, cut]})
+    draft = summarize(make_model(local=True), checked_request())
+    assert draft.summary.method == [whole]  # never a misquote that stops at 'a'
+    chat_api.default = by_field(method={"method": [cut, "Each block attends to the"]})
+    alone = summarize(make_model(local=True), checked_request())
+    assert any(m.startswith("method: a sentence is cut short")
+               for m in alone.extras["checks"]["rubric"]["method"])  # none whole: kept, flagged
+
+
 def test_a_metric_still_without_numbers_quotes_the_papers_own_sentence(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
     vague = {"metric": "Accuracy improves on long-context tasks for every model size."}

@@ -36,6 +36,24 @@ def test_headline_sentences_come_from_the_abstract_and_conclusion() -> None:
     assert found.contributions[0] == "We introduce PaSa, an LLM agent for paper search."
 
 
+def test_sentences_that_point_elsewhere_are_not_the_method() -> None:
+    found = find_passages(paper(
+        ("introduction", "1 Introduction", "In Section II we introduce our model and derive its "
+                                           "effective action. We propose a crawler agent that "
+                                           "follows the citations of every paper it reads."),
+        ("method", "2 Method", "The model follows the architecture shown in the left and right "
+                               "halves of Figure 1, respectively. The crawler expands the "
+                               "search with every reference list it has read so far. The "
+                               "selector reads each paper found and keeps those that match "
+                               "the query.")))
+    assert "We propose a crawler agent that follows the citations of every paper it reads." \
+        in found.contributions
+    assert not any("Section II" in s for s in found.contributions)
+    assert found.method == (
+        "The crawler expands the search with every reference list it has read so far.",
+        "The selector reads each paper found and keeps those that match the query.")
+
+
 def test_without_headline_numbers_the_results_numbers_stand_in() -> None:
     found = find_passages(Extract(source="x", pages=("",), title="T", sections=(
         Section("abstract", "Abstract", "We study search agents.", 1),
