@@ -23,6 +23,7 @@ from click.testing import CliRunner, Result
 from fakes import FakeArxiv, FakeChat
 from paths import REPO
 from pdfgen import make_pdf, paper_pages
+from processes import interruptible
 from weekly_fixtures import answer, week_papers
 
 from pipeline.cli.base import EXIT_CODES
@@ -331,7 +332,7 @@ def test_130_a_signal_at_a_review_prompt(arxiv_api: FakeArxiv, chat_api: FakeCha
     reviewer = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "review", "--config", str(config_path)],
         env={**os.environ, "PYTHONPATH": str(REPO)}, stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=interruptible)
     try:
         assert reviewer.stdout is not None and reviewer.stderr is not None
         seen = b""

@@ -25,6 +25,7 @@ from click.testing import CliRunner
 from fakes import FakeArxiv, FakeChat, preflight_answer
 from fakes.chat_api import paper_title
 from paths import REPO
+from processes import interruptible
 from weekly_fixtures import answer, week_papers
 
 from pipeline.cli.main import cli
@@ -109,7 +110,7 @@ def test_an_interrupted_run_keeps_every_finished_draft(
             [sys.executable, "-m", "pipeline", "weekly", "--week", "2024-W15", "--limit", "6",
              "--config", str(config)],
             env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL,
-            stderr=stderr)
+            stderr=stderr, preexec_fn=interruptible)
         try:
             # the first paper is drafted and stored while the main thread waits on a download
             wait_for(lambda: rows(db, "SELECT COUNT(*) FROM drafts")[0][0] == 1,
