@@ -120,4 +120,5 @@ def _local(tag: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    """Text on one line, without control characters (a C1 CSI would reach a terminal)."""
+    return re.sub(r"[\s\x00-\x1f\x7f-\x9f]+", " ", text).strip()

@@ -12,7 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..config import Config
-from ..errors import ConfigError, EndpointUnavailableError, PipelineError, ReviewError
+from ..errors import (
+    ConfigError,
+    EndpointUnavailableError,
+    PipelineError,
+    ReviewError,
+    SourceUnavailableError,
+)
 from ..find.arxiv import ArxivSource
 from ..models import ArxivId, DraftRecord
 from ..store import Store
@@ -41,8 +47,9 @@ def draft_requested(config: Config, paper_ids: Sequence[str], *, force: bool = F
                     install_progress: Callable[[int, int], None] | None = None) -> RequestReport:
     """Draft each paper (any arXiv id form) as `summarize` and `draft` do; `force` drafts again
     a paper with a current draft. Raises LockedError when another run holds the lock and
-    ConfigError when no model can be opened, before any paper is touched, and ConfigError or
-    EndpointUnavailableError as soon as the model fails in a way no other paper would escape;
+    ConfigError when no model can be opened, before any paper is touched, and ConfigError,
+    EndpointUnavailableError or SourceUnavailableError as soon as the model or arXiv fails in
+    a way no other paper would escape (the run is recorded as failed with that reason);
     an approved or published paper is skipped, and a paper's own failure is reported through
     `events` and the report. Raises UsageError for a malformed id before anything runs.
     `install_progress(done, total)` reports the built-in model's first download (bytes)."""
@@ -55,7 +62,7 @@ def draft_requested(config: Config, paper_ids: Sequence[str], *, force: bool = F
             ArxivSource(config.arxiv, config.path(config.output.cache_dir)) as source, \
             open_model(config, store, install_progress=install_progress) as model:
         report.run_id = store.start_run("draft")
-        status = "failed"
+        status, error = "failed", None
         try:
             for arxiv_id in ids:
                 tell(arxiv_id.base, "drafting", f"with {model.settings.name}")
@@ -65,7 +72,8 @@ def draft_requested(config: Config, paper_ids: Sequence[str], *, force: bool = F
                 except ReviewError as exc:  # approved or published: nothing to draft
                     tell(arxiv_id.base, "skipped", str(exc))
                     continue
-                except (ConfigError, EndpointUnavailableError):
+                except (ConfigError, EndpointUnavailableError, SourceUnavailableError) as exc:
+                    error = str(exc)
                     raise  # no other paper would fare better
                 except PipelineError as exc:
                     log.warning("%s: requested draft failed: %s", arxiv_id, exc.message)
@@ -80,8 +88,12 @@ def draft_requested(config: Config, paper_ids: Sequence[str], *, force: bool = F
                      else f"{flags} check flag{'s' if flags != 1 else ''}" if flags
                      else "verified")
             status = "finished"
+        except KeyboardInterrupt:
+            status, error = "interrupted", ("interrupted (Ctrl-C or SIGTERM); finished drafts "
+                                            "are kept")
+            raise
         finally:
-            store.finish_run(report.run_id, status, found=len(ids),
+            store.finish_run(report.run_id, status, error=error, found=len(ids),
                              drafted=len(report.drafted), failed=len(report.failed),
                              model_calls=model.calls)
     return report

@@ -260,7 +260,9 @@ def _page_title(lines: Sequence[tuple[float, str]]) -> str | None:
 
 
 def _choose_title(raw: _Raw) -> str | None:
-    return _metadata_title(raw) or _page_title(raw.first_page_lines)
+    """The title on one line, without control characters (they would reach a terminal)."""
+    title = _metadata_title(raw) or _page_title(raw.first_page_lines) or ""
+    return re.sub(r"[\s\x00-\x1f\x7f-\x9f]+", " ", title).strip() or None
 
 
 def pdf_title(path: Path) -> str | None:

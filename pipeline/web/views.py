@@ -29,7 +29,7 @@ from ..errors import PipelineError
 from ..jobs.drafting import entry_for
 from ..jobs.editing import discard_pending, pending_edit, save_fields, summary_fields
 from ..jobs.publishing import plan_approved, plan_digest, publish_as_shown
-from ..models import ArxivId
+from ..models.ids import is_pdf_id, paper_key
 from ..publish.writer import month_name, plan_diff
 from ..review.decisions import approve, get_draft, reject
 from ..store import Store
@@ -53,8 +53,10 @@ def _store() -> Store:
 
 
 def _paper_id(text: str) -> str:
+    """The stored id a URL or form names (an arXiv id in any form, or a local PDF's
+    `pdf:<hash>`); anything else is a 404."""
     try:
-        return ArxivId.parse(text).base
+        return paper_key(text)
     except PipelineError:
         abort(404)
 
@@ -216,6 +218,10 @@ def register(app: Flask) -> None:
                 record = get_draft(store, key)
             if record.paper.status == "published":
                 raise PipelineError("already published", paper_id=key)
+            if is_pdf_id(key):
+                raise PipelineError("a local PDF is drafted again from its file: paperlist "
+                                    f"summarize --pdf {record.paper.pdf_path} --force",
+                                    paper_id=key)
             if not _tasks().submit([key], force=True):
                 return "Already being drafted."
             return (f"{key}: drafting again in the background"

@@ -135,6 +135,9 @@ def _pdf_files(tmp_path: Path) -> dict[str, Path]:
         (["summarize", "--pdf", "{text}"], "Error: {text}: not a PDF: "),
         (["summarize", "--pdf", "{truncated}"], "Error: {truncated}: "),
         (["summarize", "--pdf", "{html}", "--title", " "], "Error: --title is empty"),
+        (["summarize", "--pdf", "{html}", "--title", "A \x1b]0;pwned\x07 title"],
+         "Error: --title has a control character (a line break, a tab, an escape): give the "
+         "title on one line"),
         (["publish", "--month", "2024-13"], "Error: '2024-13' is not a month: expected YYYYMM, "
                                             "e.g. 202404"),
         (["publish", "--month", "202413"], "Error: '202413' is not a month: expected YYYYMM, "

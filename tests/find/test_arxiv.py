@@ -63,6 +63,14 @@ def test_lookup_reads_the_feed_into_a_paper(arxiv_api: FakeArxiv,
     assert arxiv_api.log[-1].query["id_list"] == "2404.07965"
 
 
+def test_a_title_reaches_the_terminal_on_one_line_without_controls(
+        arxiv_api: FakeArxiv, make_source: SourceFactory) -> None:
+    arxiv_api.add(FakePaper("2404.07001", title="A Title\u009b31m in red\n  and on two lines"))
+    with make_source() as source:
+        paper = source.lookup(ArxivId.parse("2404.07001"))
+    assert paper.title == "A Title 31m in red and on two lines"  # C1 CSI is allowed in XML
+
+
 def test_lookup_of_a_version_and_an_old_style_id(arxiv_api: FakeArxiv,
                                                  make_source: SourceFactory) -> None:
     arxiv_api.add(PAPER, FakePaper("hep-th/9901001", categories=["hep-th"]))

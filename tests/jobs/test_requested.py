@@ -15,7 +15,7 @@ from paths import REPO
 from weekly_fixtures import abstract_for, answer
 
 from pipeline.config import load_config
-from pipeline.errors import LockedError
+from pipeline.errors import LockedError, SourceUnavailableError
 from pipeline.jobs.requested import draft_requested
 from pipeline.jobs.runlock import lock_holder, lock_path, run_lock
 from pipeline.store import Store
@@ -49,6 +49,23 @@ def test_each_paper_is_drafted_and_a_failure_stops_none(config_path: Path,
         assert (run["command"], run["status"], run["drafted"], run["failed"]) == (
             "draft", "finished", 1, 1)
         assert store.draft("2404.08002") is not None
+
+
+def test_an_unreachable_arxiv_stops_the_drafting_and_is_recorded(
+        make_config: Callable[..., Path], chat_api: FakeChat) -> None:
+    chat_api.default = answer
+    config = load_config(make_config(arxiv={"api_url": "http://127.0.0.1:9/api/query",
+                                            "num_retries": 0}))
+    events: list[str] = []
+    with pytest.raises(SourceUnavailableError):
+        draft_requested(config, ["2404.08001", "2404.08002"],
+                        events=lambda paper_id, state, _: events.append(paper_id))
+    assert events == ["2404.08001"]  # the second paper was not tried: it could not fare better
+    with Store(config.path(config.output.database)) as store:
+        run = store.runs(limit=1)[0]
+    assert (run["command"], run["status"], run["failed"]) == ("draft", "failed", 0)
+    assert run["error"].startswith("2404.08001: the arXiv export API failed 1 time: cannot "
+                                   "reach the arXiv export API")
 
 
 def test_a_held_lock_refuses_before_anything(config_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -279,3 +280,26 @@ def test_a_form_only_sends_the_editor_back_within_the_page(client: FlaskClient) 
         assert response.location == "/week", target
     response = client.post("/candidates/draft", data={"csrf_token": token, "next": "/status"})
     assert response.location == "/status"
+
+
+def test_a_local_pdfs_draft_has_its_page(client: FlaskClient, web_week: WebWeek,
+                                         tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from pdfgen import make_pdf, paper_pages
+
+    from pipeline.cli.main import cli
+
+    pdf = tmp_path / "local.pdf"
+    pdf.write_bytes(make_pdf(paper_pages("A Local Paper on Diffusion Models")))
+    made = CliRunner().invoke(cli, ["summarize", "--pdf", str(pdf), "--json",
+                                    "--config", str(web_week.config_path)])
+    assert made.exit_code == 0, made.stderr
+    key = json.loads(made.stdout)["id"]
+    page = client.get(f"/drafts/{key}")
+    assert page.status_code == 200
+    assert f"{key} · a local PDF: {pdf}" in page.text
+    assert "Re-draft" not in page.text  # it is drafted again from its file, on the command line
+    token = csrf(client, f"/drafts/{key}")
+    client.post(f"/drafts/{key}/approve", data={"csrf_token": token})
+    assert status(web_week, key) == "approved"
+    assert client.get("/drafts/pdf:nothex").status_code == 404
