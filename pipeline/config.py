@@ -36,6 +36,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _http_url(value: str | None) -> str | None:
+    """An http(s) URL with a host (None and '' pass: they turn a source off)."""
+    if value and not re.match(r"https?://[^/\s?#]+", value, re.I):
+        raise ValueError(f"must be an http:// or https:// URL; got {value!r}")
+    return value
+
+
 class ArxivSettings(_Strict):
     api_url: str = "https://export.arxiv.org/api/query"
     pdf_url: str = "https://arxiv.org/pdf/{id}"
@@ -48,6 +55,8 @@ class ArxivSettings(_Strict):
     download_delay: float = Field(1.0, ge=0)
     query_budget: float = Field(300.0, gt=0)
     download_timeout: float = Field(300.0, gt=0)
+
+    _urls = field_validator("api_url", "pdf_url")(_http_url)
 
     @field_validator("pdf_url")
     @classmethod
@@ -91,6 +100,8 @@ class ModelSettings(_Strict):
     context_tokens: int = Field(16384, ge=1024)
     concurrency: int = Field(4, ge=1, le=64)
     local: LocalModelSettings = LocalModelSettings()
+
+    _url = field_validator("base_url")(_http_url)
 
     @model_validator(mode="before")
     @classmethod
@@ -163,6 +174,8 @@ class RankSettings(_Strict):
     hf_days_after: int = Field(3, ge=0)
     timeout: float = Field(20.0, gt=0)
     retries: int = Field(2, ge=0)
+
+    _url = field_validator("hf_daily_url")(_http_url)
 
 
 class OutputSettings(_Strict):
