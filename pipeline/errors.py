@@ -159,6 +159,12 @@ class LocalModelError(SummarizeError):
     """The local model could not be installed, or its llama.cpp server would not start."""
 
 
+class ModelFileError(LocalModelError):
+    """The configured model file cannot be read or is not a GGUF model: a setting to fix."""
+
+    exit_code = EXIT_USAGE
+
+
 # What the user can do about a file-system error, by errno.
 _HINTS = {
     errno.EACCES: "permission denied: make it writable, or point output.dir elsewhere",

@@ -6,7 +6,9 @@ are answered before config.yaml, pydantic, openai or pypdf are loaded.
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -67,6 +69,9 @@ class PaperlistGroup(click.Group):
                 log.warning("%s: interrupted", _command(ctx), extra={"to_terminal": False})
             click.echo("Interrupted.", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:  # stdout's reader left (`paperlist status | head -1`): fine
+            _quiet_stdout()
+            ctx.exit(0)
         except OSError as exc:  # one no stage wrapped (a cache file, a download folder)
             error = output_error(exc, doing="access")
             _fail(ctx, str(error), error.exit_code)
@@ -85,6 +90,16 @@ class PaperlistGroup(click.Group):
 
                 traceback.print_exception(exc, file=sys.stderr)
             ctx.exit(EXIT_FAILED)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush of a closed pipe does
+    not fail a second time (the recipe of the Python docs for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (a test runner's buffer)
 
 
 def _fail(ctx: click.Context, message: str, code: int) -> None:

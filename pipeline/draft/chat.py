@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import openai
 from openai.types.chat import ChatCompletion
@@ -90,6 +91,22 @@ class _FormatRejected(Exception):
         self.message = message
 
 
+def shown_url(url: str) -> str:
+    """`url` without its user and password (`http://user:key@host/v1` -> `http://host/v1`),
+    for messages, the log and the state database; the password is also registered as a
+    secret, so that an error echoing the whole URL is redacted."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    if parts.password:
+        register_secret(parts.password)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 class ChatModel:
     """One OpenAI-compatible endpoint; safe to share between threads."""
 
@@ -107,7 +124,7 @@ class ChatModel:
         self.settings = settings
         self.local = local
         self.root = root
-        self.endpoint = base_url or OPENAI_BASE_URL
+        self.endpoint = shown_url(base_url or OPENAI_BASE_URL)  # what messages and the log say
         register_secret(api_key)
         self.client = openai.OpenAI(
             base_url=base_url,

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..config import Config, ModelSettings
-from ..draft.chat import OPENAI_BASE_URL, ChatModel
+from ..draft.chat import OPENAI_BASE_URL, ChatModel, shown_url
 from ..draft.entry import render_entry
 from ..draft.summarize import SummaryRequest, prompt_version, summarize
 from ..errors import (
@@ -103,7 +103,7 @@ def open_model(config: Config, store: Store | None = None, *,
 def _remembering(config: Config, store: Store | None, settings: ModelSettings, endpoint: str,
                  *, base_url: str | None, api_key: str, local: bool = False
                  ) -> Iterator[ChatModel]:
-    memory = endpoint_key(endpoint, settings.name)
+    memory = endpoint_key(shown_url(endpoint), settings.name)
     model = ChatModel(settings, base_url=base_url, api_key=api_key, root=config.root,
                       known_format=store.known_format(memory) if store else None, local=local)
     try:

@@ -32,7 +32,7 @@ from types import TracebackType
 from typing import BinaryIO
 
 from ..config import LOCAL_CONTEXT_TOKENS, LOCAL_TIMEOUT, ModelSettings
-from ..errors import LocalModelError
+from ..errors import LocalModelError, ModelFileError
 from .files import (
     DEFAULT_MODEL,
     GGUF_MAGIC,
@@ -326,9 +326,9 @@ def _check_model_file(path: Path) -> None:
         with path.open("rb") as handle:
             magic = handle.read(4)
     except OSError as exc:
-        raise LocalModelError(f"cannot read the model file {path}: {exc.strerror or exc}") from exc
+        raise ModelFileError(f"cannot read the model file {path}: {exc.strerror or exc}") from exc
     if magic != GGUF_MAGIC:
-        raise LocalModelError(f"{path} is not a GGUF model file")
+        raise ModelFileError(f"{path} is not a GGUF model file (model.local.path)")
 
 
 _LEVEL = re.compile(r"^\d+\.\d+\.\d+\.\d+ ([IWED]) ")

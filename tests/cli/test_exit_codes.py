@@ -361,6 +361,17 @@ def test_130_a_signal_at_a_review_prompt(arxiv_api: FakeArxiv, chat_api: FakeCha
             reviewer.wait()
 
 
+def test_0_a_reader_that_leaves_early_is_not_a_failure(config_path: Path) -> None:
+    reader = subprocess.Popen(  # `paperlist status | head -c 0`: the pipe closes at once
+        [sys.executable, "-m", "pipeline", "status", "--config", str(config_path)],
+        env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE)
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.close()
+    assert reader.wait(timeout=120) == 0
+    assert reader.stderr.read() == b""
+
+
 @pytest.mark.parametrize("args", [["--help"], ["summarize", "nonsense"], ["summarize", ""],
                                   ["drafts", "show", "nonsense"], ["draft", "nonsense"],
                                   ["publish", "--month", "2024-13"]], ids=" ".join)

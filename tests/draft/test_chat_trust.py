@@ -196,3 +196,15 @@ def test_the_api_key_never_reaches_a_message(chat_api: FakeChat,
         summarize(make_model(max_retries=1), REQUEST)
     assert "sk-test-secret-key" not in str(caught.value)
     assert "[redacted]" in str(caught.value)
+
+
+def test_a_password_in_the_endpoint_url_is_never_shown() -> None:
+    from pipeline.draft.chat import shown_url
+    from pipeline.errors import redact
+
+    url = "http://user:pa55-w0rd-in-url@127.0.0.1:18777/v1"
+    model = ChatModel(ModelSettings(base_url=url), base_url=url, api_key="k")
+    assert model.endpoint == "http://127.0.0.1:18777/v1"
+    assert redact(f"error from {url}") == "error from http://user:[redacted]@127.0.0.1:18777/v1"
+    assert shown_url("https://[::1]:8080/v1") == "https://[::1]:8080/v1"
+    assert shown_url("https://u@[::1]:8080/v1") == "https://[::1]:8080/v1"
