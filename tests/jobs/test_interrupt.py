@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from fakes import FakeArxiv, FakeChat, preflight_answer
 from fakes.chat_api import paper_title
 from paths import REPO
-from processes import interruptible
+from processes import interruptible, wait_for
 from weekly_fixtures import answer, week_papers
 
 from pipeline.cli.main import cli
@@ -33,17 +33,6 @@ from pipeline.cli.main import cli
 HANG = 600.0  # seconds a held request waits; the server's stop wakes it
 LIMIT = 120.0  # the most any condition below may take, even on a loaded machine
 
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = LIMIT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except (OSError, sqlite3.Error):
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"not within {timeout:g} s: {what}")
 
 
 def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -114,7 +103,7 @@ def test_an_interrupted_run_keeps_every_finished_draft(
         try:
             # the first paper is drafted and stored while the main thread waits on a download
             wait_for(lambda: rows(db, "SELECT COUNT(*) FROM drafts")[0][0] == 1,
-                     "the first draft is stored")
+                     "the first draft is stored", LIMIT)
             assert stage.pdf_requests == 3 and stage.held >= 1
             sent = time.monotonic()
             victim.send_signal(signum)

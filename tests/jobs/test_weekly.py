@@ -8,7 +8,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -19,6 +18,7 @@ from click.testing import CliRunner, Result
 from fakes import FakeArxiv, FakeChat, FakeDailyPapers, chat_error, preflight_answer
 from fakes.chat_api import PREFLIGHT_ANSWER
 from paths import REPO
+from processes import wait_for
 from weekly_fixtures import (
     WEEK,
     answer,
@@ -284,7 +284,7 @@ def test_a_second_run_is_refused_while_one_holds_the_lock(week: FakeArxiv, chat_
     first = _spawn(config_path, "weekly", "--week", "2024-W15", "--limit", "3")
     lock = tmp_path / "output" / "paperlist.lock"
     try:
-        _wait_for(lambda: lock.exists() and "weekly" in lock.read_text())
+        wait_for(lambda: lock.exists() and "weekly" in lock.read_text())
         second = CliRunner().invoke(cli, ["weekly", "--config", str(config_path)])
         assert second.exit_code == 3
         assert second.stderr.startswith("Error: another paperlist run is in progress (pid "
@@ -299,7 +299,7 @@ def test_a_killed_run_resumes_to_the_same_files(week: FakeArxiv, chat_api: FakeC
     db = tmp_path / "output" / "paperlist.db"
     chat_api.latency = 0.5
     victim = _spawn(config_path, "weekly", "--week", "2024-W15")
-    _wait_for(lambda: db.exists() and list(statuses(db).values()).count("drafted") >= 4)
+    wait_for(lambda: db.exists() and list(statuses(db).values()).count("drafted") >= 4)
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=10)
     partial = statuses(db)
@@ -371,17 +371,6 @@ def _spawn(config: Path, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "pipeline", *args, "--config", str(config)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-
-def _wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except (OSError, sqlite3.Error):
-            pass
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_a_model_that_cannot_follow_the_format_stops_the_run(week: FakeArxiv, chat_api: FakeChat,
