@@ -11,12 +11,14 @@ the whole entry (`ask_all`), with no limits on what it writes.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, create_model
 
+from ..errors import UnusableAnswerError
 from ..models import Passages
 from ..read.sentences import result_score
 from .chat import ChatModel, Messages, Tally
@@ -28,8 +30,12 @@ from .templates import render
 FIELD_TOKENS = {"keypoints": 90, "objective": 150, "method": 330, "metric": 200,
                 "results": 150, "limitation": 130}
 MAX_FOCUS = 6
+# Sentences of the paper that stand in for an optional field the local model could not write.
+QUOTED = {"metric": 1, "results": 1, "limitation": 2}
 PROMPT_TEMPLATES = ("draft_system.j2", "paper.j2", "field.j2", "draft_all.j2", "fix.j2",
                     "repair.j2")
+
+log = logging.getLogger(__name__)
 
 _PRONOUNS = [(re.compile(p), r) for p, r in [
     (r"\bWe\b", "The authors"), (r"\bwe\b", "the authors"), (r"\bOur\b", "Their"),
@@ -129,9 +135,20 @@ def ask_fields(model: ChatModel, talk: Talk, names: list[str], tally: Tally
             return talk.question(name, enforced)
 
         schema = local_schema(name, language=talk.language)
-        answer, raw = model.ask(build, FIELD_ANSWERS[name], schema, tally=tally,
-                                paper_id=talk.paper_id, name=name,
-                                max_tokens=FIELD_TOKENS[name], repairs=1)
+        try:
+            answer, raw = model.ask(build, FIELD_ANSWERS[name], schema, tally=tally,
+                                    paper_id=talk.paper_id, name=name,
+                                    max_tokens=FIELD_TOKENS[name], repairs=1)
+        except UnusableAnswerError as exc:
+            quoted = focus_for(name, talk.passages)[:QUOTED.get(name, 0)]
+            if not quoted:  # keypoints, objective and method: the draft cannot do without
+                raise
+            # a small model that loops on a number field twice: the paper's own sentences
+            # stand in (the checks flag them as copied), rather than a paper without a draft
+            log.warning("%s: %s; the paper's own sentence stands in", talk.paper_id or "paper",
+                        exc.message)
+            values[name], raws[name] = " ".join(quoted), ""
+            continue
         values[name] = getattr(answer, name)
         raws[name] = raw
     return values, raws

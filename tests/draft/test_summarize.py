@@ -13,7 +13,12 @@ from fakes import Completion, FakeChat, FakeResponse, chat_error, default_summar
 from pipeline.config import ModelSettings
 from pipeline.draft.chat import ChatModel, InvalidAnswerError, parse_answer
 from pipeline.draft.summarize import SummaryRequest, prompt_version, summarize
-from pipeline.errors import ConfigError, EndpointUnavailableError, SummarizeError
+from pipeline.errors import (
+    ConfigError,
+    EndpointUnavailableError,
+    SummarizeError,
+    UnusableAnswerError,
+)
 from pipeline.models import Passages
 from pipeline.models.summary import Summary
 
@@ -461,6 +466,19 @@ def test_a_method_bullet_cut_mid_sentence_is_dropped_while_others_remain(
     alone = summarize(make_model(local=True), checked_request())
     assert any(m.startswith("method: a sentence is cut short")
                for m in alone.extras["checks"]["rubric"]["method"])  # none whole: kept, flagged
+
+
+def test_a_metric_the_local_model_keeps_cutting_off_is_the_papers_own_sentence(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    looping = Completion('{"metric": "FAM improves accuracy by 16.0% 16.0% 16.0%',
+                         finish_reason="length")
+    chat_api.default = by_field(metric=looping)
+    draft = summarize(make_model(local=True), checked_request())  # no failed paper
+    assert draft.summary.metric == ("FAM improves accuracy on long-context tasks by 16.0% "
+                                    "across 1B, 8B and 24B models.")
+    chat_api.default = by_field(method=looping)
+    with pytest.raises(UnusableAnswerError, match="no valid method"):
+        summarize(make_model(local=True), checked_request())  # an entry needs its method
 
 
 def test_a_metric_still_without_numbers_quotes_the_papers_own_sentence(
