@@ -30,7 +30,7 @@ from .templates import render
 FIELD_TOKENS = {"keypoints": 90, "objective": 150, "method": 330, "metric": 200,
                 "results": 150, "limitation": 130}
 MAX_FOCUS = 6
-# Sentences of the paper that stand in for an optional field the local model could not write.
+# How many of the paper's own sentences stand in for a field no answer could fill.
 QUOTED = {"metric": 1, "results": 1, "limitation": 2}
 PROMPT_TEMPLATES = ("draft_system.j2", "paper.j2", "field.j2", "draft_all.j2", "fix.j2",
                     "repair.j2")
@@ -78,6 +78,14 @@ def focus_for(name: str, passages: Passages) -> list[str]:
     else:
         return []
     return [third_person(s) for s in dict.fromkeys(chosen)][:MAX_FOCUS + 1]
+
+
+def stand_in(name: str, passages: Passages) -> str | None:
+    """The paper's own sentences for a field, as an editor would quote them (third person,
+    capitalised): the best number sentence for Metric, the first finding for Results, the
+    first two limitation sentences for Limitation; None for other fields or without any."""
+    quoted = " ".join(focus_for(name, passages)[:QUOTED.get(name, 0)])
+    return quoted[:1].upper() + quoted[1:] if quoted else None
 
 
 @dataclass
@@ -140,14 +148,14 @@ def ask_fields(model: ChatModel, talk: Talk, names: list[str], tally: Tally
                                     paper_id=talk.paper_id, name=name,
                                     max_tokens=FIELD_TOKENS[name], repairs=1)
         except UnusableAnswerError as exc:
-            quoted = focus_for(name, talk.passages)[:QUOTED.get(name, 0)]
-            if not quoted:  # keypoints, objective and method: the draft cannot do without
+            quoted = stand_in(name, talk.passages)
+            if quoted is None:  # keypoints, objective and method: the draft cannot do without
                 raise
             # a small model that loops on a number field twice: the paper's own sentences
             # stand in (the checks flag them as copied), rather than a paper without a draft
             log.warning("%s: %s; the paper's own sentence stands in", talk.paper_id or "paper",
                         exc.message)
-            values[name], raws[name] = " ".join(quoted), ""
+            values[name], raws[name] = quoted, ""
             continue
         values[name] = getattr(answer, name)
         raws[name] = raw

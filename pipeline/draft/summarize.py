@@ -25,11 +25,20 @@ from typing import Any
 from ..errors import UnusableAnswerError
 from ..models import Draft, Passages, Usage
 from ..models.summary import Summary
-from ..read.sentences import result_score, split_sentences
+from ..read.sentences import split_sentences
 from .chat import ChatModel, Tally
 from .checks import EVIDENCE_FIELDS, CheckReport, PaperText, Quote, run_checks
 from .evidence import supporting
-from .passes import PROMPT_TEMPLATES, Talk, ask_again, ask_all, ask_fields, fields_for, third_person
+from .passes import (
+    PROMPT_TEMPLATES,
+    Talk,
+    ask_again,
+    ask_all,
+    ask_fields,
+    fields_for,
+    stand_in,
+    third_person,
+)
 from .rubric import RUBRIC_FIELDS, Rubric, check_rubric, cut_short, keypoint_problem
 from .schema import LOCAL_LIMITS
 from .templates import version_of
@@ -147,18 +156,12 @@ def _fix(model: ChatModel, talk: Talk, request: SummaryRequest, paper: PaperText
 
 def _quoted(summary: Summary, rubric: Rubric, passages: Passages) -> dict[str, str]:
     """Where a Metric still lacks the headline numbers, or a Limitation is still not the one
-    the paper states, the paper's own sentences, in the third person, as an editor would
-    quote them: its best number sentence, or its first limitation sentence(s)."""
-    quoted: dict[str, str] = {}
-    numbers = passages.headline or passages.results
-    if any("none of the headline numbers" in m for m in rubric.failures.get("metric", [])) \
-            and numbers:
-        best = sorted(numbers, key=lambda s: -result_score(s))[0]
-        quoted["metric"] = third_person(best)
-    if any("not what the paper states" in m for m in rubric.failures.get("limitation", [])) \
-            and passages.limitations:
-        quoted["limitation"] = third_person(" ".join(passages.limitations[:2]))
-    return {name: text[:1].upper() + text[1:] for name, text in quoted.items()}
+    the paper states, the paper's own sentences (`passes.stand_in`): its best number
+    sentence, or its first limitation sentence(s)."""
+    wanted = {"metric": "none of the headline numbers", "limitation": "not what the paper states"}
+    quoted = {name: stand_in(name, passages) for name, failure in wanted.items()
+              if any(failure in m for m in rubric.failures.get(name, []))}
+    return {name: text for name, text in quoted.items() if text}
 
 
 def _summary(values: dict[str, Any], request: SummaryRequest, *, local: bool) -> Summary:
