@@ -104,7 +104,9 @@ def summarize(ctx: click.Context, arxiv_id: str | None, pdf_file: Path | None,
         raise UsageError("--title goes with --pdf; arXiv papers keep their own title")
     if title is not None and not title.strip():
         raise UsageError("--title is empty")
-    if title is not None and any(ord(c) < 32 or 127 <= ord(c) < 160 for c in title):
+    from ..models import CONTROL
+
+    if title is not None and CONTROL.search(title):
         raise UsageError("--title has a control character (a line break, a tab, an escape): "
                          "give the title on one line")
     parsed = ArxivId.parse(arxiv_id) if arxiv_id is not None else None

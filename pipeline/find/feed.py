@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..errors import UsageError
-from ..models import Paper, split_versioned
+from ..models import Paper, plain_line, split_versioned
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
@@ -76,7 +76,7 @@ def _paper(entry: ET.Element) -> Paper:
         arxiv_id = split_versioned(raw_id)
     except UsageError:
         raise ValueError(f"its id {raw_id[:80]!r} is not an arXiv id") from None
-    title = _one_line(_text(entry, ATOM + "title"))
+    title = plain_line(_text(entry, ATOM + "title"))
     if not title:
         raise ValueError(f"{arxiv_id} has no title")
     primary = entry.find(ARXIV + "primary_category")
@@ -84,15 +84,15 @@ def _paper(entry: ET.Element) -> Paper:
         id=arxiv_id.base,
         version=arxiv_id.version or 1,
         title=title,
-        abstract=_one_line(_text(entry, ATOM + "summary")),
+        abstract=plain_line(_text(entry, ATOM + "summary")),
         authors=tuple(name for a in entry.findall(ATOM + "author")
-                      if (name := _one_line(_text(a, ATOM + "name")))),
+                      if (name := plain_line(_text(a, ATOM + "name")))),
         categories=tuple(term for c in entry.findall(ATOM + "category")
                          if (term := c.get("term", "").strip())),
         primary_category=(primary.get("term", "") if primary is not None else "").strip(),
         published=_date(entry, "published", arxiv_id.versioned),
         updated=_date(entry, "updated", arxiv_id.versioned, required=False),
-        comment=_one_line(_text(entry, ARXIV + "comment")),
+        comment=plain_line(_text(entry, ARXIV + "comment")),
     )
 
 
@@ -117,8 +117,3 @@ def _text(element: ET.Element, path: str) -> str:
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
-
-
-def _one_line(text: str) -> str:
-    """Text on one line, without control characters (a C1 CSI would reach a terminal)."""
-    return re.sub(r"[\s\x00-\x1f\x7f-\x9f]+", " ", text).strip()

@@ -6,6 +6,7 @@ model as JSON, is a pydantic model so that it is validated at the border.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -18,6 +19,16 @@ from .ids import split_versioned as split_versioned
 
 if TYPE_CHECKING:
     from .summary import Summary
+
+
+# C0 and C1 control characters: a line break, a tab, ESC and CSI would reach a terminal.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def plain_line(text: str) -> str:
+    """Text as records hold a title (or the feed's abstract, authors, comment): on one line,
+    control characters and runs of white space made single spaces, stripped."""
+    return " ".join(CONTROL.sub(" ", text).split())
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, EmptyFileError, FileNotDecryptedError, PdfStreamError
 
 from ..errors import ExtractError
-from ..models import Extract
+from ..models import Extract, plain_line
 from .cleanup import normalize_text, remove_stamp
 from .model_input import build_model_input, estimate_tokens
 from .pool import one_line, run_pool
@@ -261,8 +261,7 @@ def _page_title(lines: Sequence[tuple[float, str]]) -> str | None:
 
 def _choose_title(raw: _Raw) -> str | None:
     """The title on one line, without control characters (they would reach a terminal)."""
-    title = _metadata_title(raw) or _page_title(raw.first_page_lines) or ""
-    return re.sub(r"[\s\x00-\x1f\x7f-\x9f]+", " ", title).strip() or None
+    return plain_line(_metadata_title(raw) or _page_title(raw.first_page_lines) or "") or None
 
 
 def pdf_title(path: Path) -> str | None:
