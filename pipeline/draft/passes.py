@@ -20,7 +20,7 @@ from pydantic import BaseModel, create_model
 
 from ..errors import UnusableAnswerError
 from ..models import Passages
-from ..read.sentences import result_score
+from ..read.sentences import result_score, strip_citations
 from .chat import ChatModel, Messages, Tally
 from .schema import FIELD_ANSWERS, DraftAnswer, local_schema, strict_schema
 from .templates import render
@@ -66,9 +66,19 @@ def fields_for(passages: Passages) -> list[str]:
 
 
 def focus_for(name: str, passages: Passages) -> list[str]:
-    """The paper's sentences a field is written from, in the third person."""
-    if name == "method":  # the method's opening, what the paper says it does, the rest
-        chosen = [*passages.method[:2], *passages.contributions[:3], *passages.method[2:]]
+    """The paper's sentences a field is written from, in the third person, without citation
+    markers. Method: the names of its parts (the method's sub-headings), how they work
+    (`read.passages` picks a sentence per part of the method section) mixed with what the
+    paper says it does, the parts first; for a survey,
+    what it says it covers and its outline."""
+    if name == "method" and passages.survey:
+        chosen = list(passages.contributions[:MAX_FOCUS - 1])
+        if passages.outline:
+            chosen.append(f"Its sections: {'; '.join(passages.outline)}.")
+    elif name == "method":
+        method, said = passages.method, passages.contributions
+        parts = [f"Its parts: {'; '.join(passages.components)}."] if passages.components else []
+        chosen = [*parts, *method[:2], *said[:2], *method[2:4], *said[2:3], *method[4:]]
     elif name == "metric":  # the two that read most like results, the best first
         chosen = sorted(passages.headline or passages.results, key=lambda s: -result_score(s))[:2]
     elif name == "results":
@@ -77,7 +87,7 @@ def focus_for(name: str, passages: Passages) -> list[str]:
         chosen = list(passages.limitations)
     else:
         return []
-    return [third_person(s) for s in dict.fromkeys(chosen)][:MAX_FOCUS + 1]
+    return [third_person(strip_citations(s)) for s in dict.fromkeys(chosen)][:MAX_FOCUS + 1]
 
 
 def stand_in(name: str, passages: Passages) -> str | None:
@@ -104,12 +114,14 @@ class Talk:
         if not self._paper:
             passages = self.passages
             abstract_words = set(passages.abstract.split())
-            contributions = [third_person(s) for s in passages.contributions
+            contributions = [third_person(strip_citations(s)) for s in passages.contributions
                              if len(set(s.split()) & abstract_words) < 0.7 * len(s.split())]
             self._paper = render(
                 "paper.j2", self.model.root, title=self.title, paper_id=self.paper_id,
-                abstract=third_person(passages.abstract), contributions=contributions,
-                conclusion=third_person(passages.conclusion) if not self.text else "",
+                abstract=third_person(strip_citations(passages.abstract)),
+                contributions=contributions,
+                conclusion=third_person(strip_citations(passages.conclusion))
+                if not self.text else "",
                 text=self.text).text.rstrip()
         return self._paper
 

@@ -3,8 +3,9 @@
 An editor rejects a field written in the first person ("we propose"), a sentence cut short, a
 keypoint that is the title or a piece of a sentence, a Limitation where the paper states none
 (or one taken from elsewhere), a Metric without any of the headline numbers the abstract or
-conclusion gives, and a number attached to another quantity than in the paper ("37B
-parameters" where the paper has 671B parameters, 37B activated). Each check names its field, so
+conclusion gives, a number attached to another quantity than in the paper ("37B
+parameters" where the paper has 671B parameters, 37B activated), and a headline number without
+the word that qualifies it ("3.57% error" for an ensemble's). Each check names its field, so
 that the passes can ask for that field once more; what still fails stays flagged on the draft.
 """
 
@@ -103,6 +104,16 @@ def _initials(keypoint: str) -> str:
     return "".join(w[0] for w in words).casefold() if len(words) > 1 else ""
 
 
+def repeats_acronym(keypoint: str, keypoints: list[str]) -> bool:
+    """A one-word keypoint that is the initials of another: 'LLMs' beside 'Large language
+    models', 'MoE' beside 'Mixture of Experts'."""
+    if len(_words(keypoint)) != 1:
+        return False
+    letters = squash(keypoint).rstrip("s")
+    return len(letters) >= 2 and any(
+        _initials(other) in (letters, letters + "s") for other in keypoints if other != keypoint)
+
+
 def check_keypoints(keypoints: list[str], title: str, paper_text: str, rubric: Rubric) -> None:
     if not MIN_KEYPOINTS <= len(keypoints) <= MAX_KEYPOINTS:
         rubric.fail("keypoints", f"keypoints: {len(keypoints)} given, not 3 to 5")
@@ -110,10 +121,9 @@ def check_keypoints(keypoints: list[str], title: str, paper_text: str, rubric: R
         problem = keypoint_problem(keypoint, title)
         if problem:
             rubric.fail("keypoints", f'keypoint "{keypoint}" {problem}')
-    acronyms = {squash(k).rstrip("s") for k in keypoints if len(_words(k)) == 1}
     for keypoint in keypoints:
-        if _initials(keypoint) and _initials(keypoint) in acronyms:
-            rubric.fail("keypoints", f'keypoint "{keypoint}" repeats its acronym')
+        if repeats_acronym(keypoint, keypoints):
+            rubric.fail("keypoints", f'keypoint "{keypoint}" is the acronym of another')
     squashed = squash(paper_text)
     for left, right in zip(keypoints, keypoints[1:], strict=False):
         joined = squash(f"{left} {right}")  # one sentence cut into pieces
@@ -187,6 +197,41 @@ def check_metric(metric: str | None, passages: Passages, rubric: Rubric) -> None
                               f"({', '.join(wanted[:4])})")
 
 
+# Words that change what a number means, and overstate it when dropped: an ensemble's error is
+# not a model's, 'up to 6.5x' is not '6.5x' throughout, a relative gain is not an absolute one.
+_QUALIFIER = re.compile(r"\b(?:ensembles?|top-\d+|relative|up to|maximum|peak|best-case"
+                        r"|few-shot|\d+-shot)\b", re.I)
+_QUALIFIES = (70, 20)  # characters before and after a number where a word qualifies it
+
+
+def _qualifiers(sentence: str, number: str) -> set[str]:
+    """The qualifying words near each place the sentence gives `number` (none: empty)."""
+    found: set[str] = set()
+    for match in re.finditer(rf"(?<![\d.]){re.escape(number.rstrip('%xBMK'))}(?![\d])",
+                             sentence):
+        window = sentence[max(0, match.start() - _QUALIFIES[0]):match.end() + _QUALIFIES[1]]
+        found |= {q.casefold() for q in _QUALIFIER.findall(window)}
+    return found
+
+
+def check_qualifiers(name: str, text: str | None, passages: Passages, rubric: Rubric) -> None:
+    """A headline number given without the word that qualifies it, close by, in every sentence
+    of the paper's that gives it ('3.57% error' where the paper has 'an ensemble of these
+    nets achieves 3.57% error')."""
+    if not text:
+        return
+    given = {q.casefold() for q in _QUALIFIER.findall(text)}
+    sources = [*passages.claims, *passages.results]
+    for number in dict.fromkeys(measured(text)):
+        around = [s for s in sources if number in measured(s)]
+        if not around:
+            continue
+        lost = set.intersection(*(_qualifiers(s, number) for s in around)) - given
+        if lost:
+            rubric.fail(name, f'{name}: the paper gives {number} as "{sorted(lost)[0]}"; say '
+                              "so beside it")
+
+
 def check_junk(name: str, text: str | None, rubric: Rubric) -> None:
     """What pypdf leaves of a figure (a run of bare numbers) or a link: never part of an entry."""
     if text and _NUMBER_RUN.search(text):
@@ -255,5 +300,7 @@ def check_rubric(summary: Summary, passages: Passages, title: str, paper_text: s
     check_limitation(summary.limitation, passages, rubric)
     check_metric(summary.metric, passages, rubric)
     check_quantities("metric", summary.metric, paper_text, rubric)
+    check_qualifiers("metric", summary.metric, passages, rubric)
+    check_qualifiers("results", summary.results, passages, rubric)
     check_quantities("results", summary.results, paper_text, rubric)
     return rubric

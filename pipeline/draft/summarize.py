@@ -16,7 +16,6 @@ The digest section is never asked of the model: it comes with the request, from 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,6 @@ from typing import Any
 from ..errors import UnusableAnswerError
 from ..models import Draft, Passages, Usage
 from ..models.summary import Summary
-from ..read.sentences import split_sentences
 from .chat import ChatModel, Tally
 from .checks import EVIDENCE_FIELDS, CheckReport, PaperText, Quote, run_checks
 from .evidence import supporting
@@ -37,22 +35,15 @@ from .passes import (
     ask_fields,
     fields_for,
     stand_in,
-    third_person,
 )
-from .rubric import RUBRIC_FIELDS, Rubric, check_rubric, cut_short, keypoint_problem
+from .rubric import RUBRIC_FIELDS, Rubric, check_rubric
 from .schema import LOCAL_LIMITS
 from .templates import version_of
+from .tidy import keypoints, method_items, tidy_text
 
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "draft"
-_LABEL = re.compile(  # 'Metric: ...', 'Performance and Efficiency Metrics: ...'
-    r"^(?=[^:]{0,50}\b(?:objective|method|metric|result|limitation|evaluation|performance"
-    r"|answer|summary|keypoint|finding)s?\b)[A-Z][\w-]*(?: [\w-]+){0,3}:\s+(?=[A-Z0-9])", re.I)
-_MARKER = re.compile(r"\s*\[\d+(?:\s*[,-]\s*\d+)*\]")
-_LINK = re.compile(r"https?://|github\.com/", re.I)
-_COMMON = frozenset("the and for with that this from are was were has have its their which "
-                    "authors they also".split())
 
 
 @dataclass(frozen=True)
@@ -155,82 +146,33 @@ def _fix(model: ChatModel, talk: Talk, request: SummaryRequest, paper: PaperText
 
 
 def _quoted(summary: Summary, rubric: Rubric, passages: Passages) -> dict[str, str]:
-    """Where a Metric still lacks the headline numbers, or a Limitation is still not the one
-    the paper states, the paper's own sentences (`passes.stand_in`): its best number
-    sentence, or its first limitation sentence(s)."""
-    wanted = {"metric": "none of the headline numbers", "limitation": "not what the paper states"}
-    quoted = {name: stand_in(name, passages) for name, failure in wanted.items()
-              if any(failure in m for m in rubric.failures.get(name, []))}
+    """Where a Metric still lacks the headline numbers or a word that qualifies one ('an
+    ensemble'), or a Limitation is still not the one the paper states, the paper's own
+    sentences (`passes.stand_in`): its best number sentence, or its first limitation
+    sentence(s)."""
+    wanted = {"metric": ("none of the headline numbers", "; say so beside it"),
+              "limitation": ("not what the paper states",)}
+    quoted = {name: stand_in(name, passages) for name, failures in wanted.items()
+              if any(f in m for f in failures for m in rubric.failures.get(name, []))}
     return {name: text for name, text in quoted.items() if text}
 
 
 def _summary(values: dict[str, Any], request: SummaryRequest, *, local: bool) -> Summary:
     """The answers as an entry's fields, tidied, with the section from the request."""
     tidy: dict[str, Any] = {
-        name: _tidy(value, LOCAL_LIMITS.get(name) if local else None)
+        name: tidy_text(value, LOCAL_LIMITS.get(name) if local else None)
         if isinstance(value, str) else value for name, value in values.items()}
     if isinstance(tidy.get("method"), list):
-        items = [_tidy(item, LOCAL_LIMITS["method"] if local else None)
+        items = [tidy_text(item, LOCAL_LIMITS["method"] if local else None)
                  for item in tidy["method"]]
-        whole = [item for item in items if not cut_short(item)]
-        # a bullet that stops mid-sentence misquotes the paper: dropped while others remain
-        tidy["method"] = _distinct(whole or items, request.title)
+        tidy["method"] = method_items(items, request.title, tidy.get("objective") or "")
     if isinstance(tidy.get("keypoints"), list):
-        tidy["keypoints"] = _keypoints(tidy["keypoints"], request.title)
+        tidy["keypoints"] = keypoints(tidy["keypoints"], request.title, "\n".join(request.pages))
     if not request.passages.limitations:  # editors write a Limitation only where one is stated
         tidy["limitation"] = None
     fields = {name: tidy.get(name) for name in ("keypoints", "objective", "method", "metric",
                                                  "results", "limitation")}
     return Summary.model_validate({**fields, "section": request.section})
-
-
-def _tidy(text: str, limit: int | None = None) -> str:
-    """One field's text: the third person, no label, link, backtick or [n] marker, whole
-    sentences. `limit`: the local grammar's length limit, where a sentence was cut and given
-    a full stop it does not have: it ends at its last whole sentence, or loses that stop so
-    that the rubric sees it cut."""
-    at_limit = limit is not None and len(text) >= limit - 2
-    text = " ".join(_MARKER.sub("", text).replace("`", "").split())
-    text = _LABEL.sub("", text, count=1)
-    kept = [s for s in split_sentences(text) if not _LINK.search(s)]  # 'Code is at https://...'
-    text = " ".join(kept) if kept else text
-    text = third_person(text)
-    text = text[:1].upper() + text[1:]
-    if at_limit or (limit is not None and cut_short(text)):
-        end = max(text[:-1].rfind(". "), text[:-1].rfind("; "))
-        if end >= (20 if at_limit else len(text) * 0.3):
-            text = text[:end] + "."
-        elif at_limit:
-            text = text.rstrip(".")
-    return text
-
-
-def _distinct(items: list[str], title: str) -> list[str]:
-    """Method bullets without repeats (the same sentence twice, nearly) or the bare title."""
-    kept: list[str] = []
-    seen: list[set[str]] = []
-    for item in items:
-        words = {w.casefold() for w in re.findall(r"[^\W_]{3,}", item)} - _COMMON
-        if keypoint_problem(item.rstrip("."), title) in ("is the title", "copies the title"):
-            continue
-        if all(len(words & other) < 0.85 * min(len(words), len(other)) for other in seen):
-            kept.append(item)
-            seen.append(words)
-    return kept or items
-
-
-def _keypoints(keypoints: list[str], title: str) -> list[str]:
-    """Capitalised, without repeats, and without the title where three others remain."""
-    seen: set[str] = set()
-    kept = []
-    for keypoint in keypoints:
-        keypoint = keypoint[:1].upper() + keypoint[1:]
-        if keypoint.casefold() not in seen:
-            seen.add(keypoint.casefold())
-            kept.append(keypoint)
-    plain = [k for k in kept if keypoint_problem(k, title) not in ("is the title",
-                                                                   "copies the title")]
-    return plain if len(plain) >= 3 else kept
 
 
 def _check(summary: Summary, request: SummaryRequest, paper: PaperText

@@ -153,3 +153,31 @@ def is_prose(sentence: str) -> bool:
     return (len(tokens) >= 5 and words >= 0.6 * len(tokens) and lower >= 0.25 * len(tokens)
             and len(sentence) <= _MAX_SENTENCE
             and sentence.rstrip("\"'”’)]").endswith((".", "!", "?", ":")))
+
+
+# '[12]', '[3, 7–9]'
+_BRACKETS = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
+# Superscript citations as pypdf flattens them: 'framework 17,18,' 'large, 69,70 preventing'
+# (no element after the first has three digits, so '1,000' stays), '), 25–29 Convolutional',
+# 'Schmidhuber 68 .'
+_SUPERSCRIPTS = re.compile(r"(?<=[^\W\d_]|[),])\s?\d{1,3}(?:,\d{1,2})+(?=[\s.,;:]|$)"
+                           r"|(?<=[,)])\s\d{1,3}–\d{1,3}(?=\s[A-Za-z])"
+                           r"|(?<=[^\W\d_])\s\d{1,3}(?=\s[.,;])"
+                           r"|(?<=[a-z]\.)\d{1,3}(?=\s[A-Z])|^\d{1,3}\s(?=[A-Z][a-z])")
+
+
+# An equation's number after a word: 'an effective action (11) which recasts ...'.
+_EQUATION = re.compile(r"\b([^\W\d_]+)\s\((\d{1,3})\)(?=[\s.,;])")
+_ENUMERATES = frozenset("and or then both either".split())  # '(1) we ... and (2) we ...'
+
+
+def strip_citations(text: str) -> str:
+    """A sentence without its citation markers: bracketed numbers and the superscript numbers
+    pypdf leaves after a word or a full stop ('the teacher-student framework 17,18, where ...',
+    'in DMFT studies.3 The lack') and an equation's number after a word ('the action (11)
+    which'); numbers that
+    report something ('100 and 1000 layers', '1,000 queries') are kept."""
+    text = _SUPERSCRIPTS.sub("", _BRACKETS.sub("", text))
+    text = _EQUATION.sub(lambda m: m.group(0) if m.group(1).casefold() in _ENUMERATES
+                         else m.group(1), text)
+    return re.sub(r"\s+([.,;:])", r"\1", " ".join(text.split()))

@@ -9,11 +9,13 @@ from pipeline.draft.rubric import (
     check_keypoints,
     check_limitation,
     check_metric,
+    check_qualifiers,
     check_quantities,
     check_rubric,
     cut_short,
     first_person,
     keypoint_problem,
+    repeats_acronym,
 )
 from pipeline.models import Passages
 from pipeline.models.summary import Summary
@@ -161,3 +163,34 @@ def test_years_and_model_sizes_in_names_are_no_headline_numbers() -> None:
     check_metric("It improves on DeepSeek 67B in performance and cost.", deepseek, rubric)
     assert rubric.failures["metric"] == [
         "metric: none of the headline numbers of the abstract or conclusion (42.5%)"]
+
+
+def test_a_headline_number_keeps_the_word_that_qualifies_it() -> None:
+    found = Passages(claims=("An ensemble of these residual nets achieves 3.57% error on the "
+                             "ImageNet test set.",
+                             "It achieves a speedup of up to 6.5x when prefilling 1M tokens."))
+    rubric = Rubric()
+    check_qualifiers("metric", "An ensemble of residual nets reaches 3.57% ImageNet test "
+                               "error; attention is up to 6.5x faster at 1M tokens.", found, rubric)
+    assert rubric.passed("metric")
+    check_qualifiers("metric", "152-layer residual nets reach 3.57% error on ImageNet, and "
+                               "6.5x faster prefilling.", found, rubric)
+    assert rubric.failures["metric"] == [
+        'metric: the paper gives 3.57% as "ensemble"; say so beside it',
+        'metric: the paper gives 6.5x as "up to"; say so beside it']
+    # a word far from the number, or one that only understates it, is no qualifier of it
+    wmt = Passages(claims=("Our model establishes a new single-model state-of-the-art BLEU score "
+                           "of 41.8 after training for 3.5 days on eight GPUs, a small fraction "
+                           "of the cost of the best ensembles from the literature.",))
+    rubric = Rubric()
+    check_qualifiers("metric", "41.8 BLEU on WMT 2014 English-to-French after 3.5 days of "
+                               "training on eight GPUs.", wmt, rubric)
+    assert rubric.passed("metric")
+
+
+def test_an_acronym_beside_its_long_form_is_one_keypoint() -> None:
+    keypoints = ["LLMs", "Large language models", "Chemistry", "MoE", "Agents"]
+    assert [k for k in keypoints if repeats_acronym(k, keypoints)] == ["LLMs"]
+    rubric = Rubric()
+    check_keypoints(keypoints, "A Review", "", rubric)
+    assert rubric.failures["keypoints"] == ['keypoint "LLMs" is the acronym of another']

@@ -30,6 +30,7 @@ from pipeline.read.extract import (
     extract_many,
     extract_pdf,
     pdf_title,
+    recase_title,
 )
 from pipeline.read.headings import classify, find_headings
 from pipeline.read.model_input import truncate
@@ -343,9 +344,9 @@ def test_pdf_title_prefers_plausible_metadata(tmp_path: Path) -> None:
     path = write(tmp_path, "m.pdf", make_pdf(pages, title="Widgets: A Study of Small Things"))
     assert pdf_title(path) == "Widgets: A Study of Small Things"
     junk = write(tmp_path, "j.pdf", make_pdf(pages, title="Microsoft Word - draft7.docx"))
-    assert pdf_title(junk) == "WIDGETS: A STUDY OF SMALL THINGS"
+    assert pdf_title(junk) == "Widgets: A Study of Small Things"  # the page's capitals recased
     unrelated = write(tmp_path, "u.pdf", make_pdf(pages, title="Instructions for Authors"))
-    assert pdf_title(unrelated) == "WIDGETS: A STUDY OF SMALL THINGS"
+    assert pdf_title(unrelated) == "Widgets: A Study of Small Things"
 
 
 def test_pdf_title_guesses_from_the_first_page(tmp_path: Path) -> None:
@@ -597,3 +598,11 @@ def test_model_input_fallback_without_sections() -> None:
 def test_model_input_rejects_a_nonpositive_budget() -> None:
     with pytest.raises(ValueError):
         build_model_input(paper(abstract="x"), 0)
+
+
+def test_a_title_in_capitals_takes_the_papers_own_case() -> None:
+    text = ("We introduce MoBA, a mixture of block attention for long-context LLMs. MoBA "
+            "applies the Mixture of Experts idea to attention. LLMs need long-context inputs.")
+    assert recase_title("MOBA: MIXTURE OF BLOCK ATTENTION FOR LONG-CONTEXT LLMS", text) == \
+        "MoBA: Mixture of Block Attention for Long-Context LLMs"
+    assert recase_title("Attention Is All You Need", text) == "Attention Is All You Need"

@@ -9,7 +9,7 @@ import pytest
 from pipeline.models import Extract, Section
 from pipeline.read.extract import estimate_tokens
 from pipeline.read.model_input import number_sentences
-from pipeline.read.sentences import result_numbers, split_sentences
+from pipeline.read.sentences import result_numbers, split_sentences, strip_citations
 
 ABSTRACT = ("We present Widget, a small reasoning model for grade-school mathematics. "
             "Widget improves accuracy by +16% on GSM8K and decodes 5-10x faster than the "
@@ -145,3 +145,28 @@ def test_empty_when_nothing_is_numeric() -> None:
 def test_rejects_a_nonpositive_budget() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         number_sentences(paper(abstract=ABSTRACT), 0)
+
+
+@pytest.mark.parametrize(("text", "plain"), [
+    ("We use the teacher-student framework 17,18, where the data come from a teacher.",
+     "We use the teacher-student framework, where the data come from a teacher."),
+    ("Gradients can vanish, 69,70 preventing effective use of earlier information.",
+     "Gradients can vanish, preventing effective use of earlier information."),
+    ("Recurrent networks (RNNs), 25–29 Convolutional networks and graphs.",
+     "Recurrent networks (RNNs), Convolutional networks and graphs."),
+    ("As implemented by Hochreiter and Schmidhuber 68 .", "As implemented by Hochreiter and "
+                                                          "Schmidhuber."),
+    ("As noted in DMFT studies.3 The lack of divergence.", "As noted in DMFT studies. The lack "
+                                                            "of divergence."),
+    ("Deeper than VGG nets [41, 44] but simpler.", "Deeper than VGG nets but simpler."),
+    # numbers that report something stay
+    ("We train nets with 100 and 1000 layers on 1,000 images, 3.57% error.",
+     "We train nets with 100 and 1000 layers on 1,000 images, 3.57% error."),
+    ("Section 2.3 The model has 12 layers.", "Section 2.3 The model has 12 layers."),
+    ("We derive an effective action (11) which recasts the system.",
+     "We derive an effective action which recasts the system."),
+    ("Two aims: (1) we propose RAPT and (2) we propose NC-RAPT.",
+     "Two aims: (1) we propose RAPT and (2) we propose NC-RAPT."),
+])
+def test_citation_markers_are_stripped(text: str, plain: str) -> None:
+    assert strip_citations(text) == plain

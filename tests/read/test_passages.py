@@ -120,3 +120,66 @@ def test_passages_fit_the_local_models_budget() -> None:
     assert tight.contributions == ("B" * 40,)
     assert tight.conclusion == "First sentence here."
     assert fit_passages(passages, 120).conclusion == ""
+
+
+def test_the_method_is_told_by_each_of_its_parts() -> None:
+    """One sentence per part before a second from any, spread over both components even when
+    the first has more subsections than there is room for."""
+    sections = [("method", "2 Architecture", "We design an attention layer and an expert "
+                                              "layer for the model.")]
+    for n in range(1, 6):
+        sections.append(("method", f"2.1.{n} Attention part {n}",
+                         f"We compress the keys of attention part {n} into a small latent "
+                         "vector for every token."))
+    sections.append(("method", "2.2 Experts", "The expert layer splits every expert into many "
+                                              "small experts and keeps two shared ones."))
+    found = find_passages(paper(*sections))
+    assert len(found.method) == 5
+    assert found.method[0] == "We design an attention layer and an expert layer for the model."
+    assert "The expert layer splits every expert into many small experts and keeps two shared " \
+           "ones." in found.method
+
+
+@pytest.mark.parametrize("sentence", [
+    "Such a procedure shall be shown to be valid in the large connectivity limit.",
+    "It can be checked that it makes no difference whether this correction is included.",
+    "We consider nodes of finite spatial extent, as in the superconductor example mentioned "
+    "above.",
+    "Our model achieves 28.4 BLEU on the WMT 2014 English-to-German translation task.",
+    "We show that the crawler generalizes well to other tasks and other query sets.",
+    "The first term describes a quantum rotor on each node of the lattice:",
+    "Second, (14) was obtained with the first scaling of the hopping on the lattice.",
+])
+def test_sentences_that_lean_on_others_or_report_results_are_not_the_method(
+        sentence: str) -> None:
+    kept = "The crawler expands the search with every reference list it has read so far."
+    found = find_passages(paper(("method", "2 Method", f"{sentence}\n{kept}")))
+    assert found.method == (kept,)
+
+
+def test_results_and_plans_are_not_what_the_paper_does() -> None:
+    found = find_passages(paper(("conclusion", "6 Conclusion",
+                                 "We propose a crawler that follows citations of each paper. "
+                                 "Our crawler achieves 41.8 recall on the hard query set. "
+                                 "We plan to extend the crawler to images and other media.")))
+    assert "We propose a crawler that follows citations of each paper." in found.contributions
+    assert not any("41.8" in s or "plan" in s for s in found.contributions)
+
+
+def test_a_survey_has_an_outline_and_says_what_it_reviews() -> None:
+    found = find_passages(Extract(source="x", pages=("",), title="A Review of Agents in "
+                                                                 "Chemistry", sections=(
+        Section("abstract", "Abstract", "This review highlights agents in chemistry. We also "
+                                        "review agents for laboratories and their tools.", 1),
+        Section("other", "Contents", "1 Introduction 2 Models", 1),
+        Section("introduction", "1 Introduction", "Chemistry is hard.", 1),
+        Section("method", "2 Large Language Models", "Text.", 1),
+        Section("method", "2.1 The Transformer", "Text.", 1),
+        Section("other", "3 Agents in the Laboratory", "Text.", 1),
+        Section("other", "4 Challenges and Opportunities", "Text.", 1),
+        Section("conclusion", "5 Conclusions", "Text.", 1))))
+    assert found.survey
+    assert found.outline == ("Large Language Models", "Agents in the Laboratory",
+                             "Challenges and Opportunities")
+    assert found.contributions == ("This review highlights agents in chemistry.",
+                                   "We also review agents for laboratories and their tools.")

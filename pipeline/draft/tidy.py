@@ -1,0 +1,110 @@
+"""Tidying a drafted field without the model, as an editor would before reading it closely.
+
+The third person, no label the model put before a field, no link or citation marker, a field
+cut at the local grammar's length limit ending at its last whole sentence; Method bullets
+without the ones an editor strikes (a result, a repeat of the Objective, a sentence that leans
+on text the entry does not have, a repeat of another bullet); keypoints without repeats, the
+title, a bare acronym beside its spelled-out form, or a general word while enough specific
+ones remain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from ..read.passages import leans_on_context, reports_result
+from ..read.sentences import split_sentences, strip_citations
+from .passes import third_person
+from .rubric import MIN_KEYPOINTS, cut_short, keypoint_problem, repeats_acronym
+
+_LABEL = re.compile(  # 'Metric: ...', 'Performance and Efficiency Metrics: ...'
+    r"^(?=[^:]{0,50}\b(?:objective|method|metric|result|limitation|evaluation|performance"
+    r"|answer|summary|keypoint|finding)s?\b)[A-Z][\w-]*(?: [\w-]+){0,3}:\s+(?=[A-Z0-9])", re.I)
+_LINK = re.compile(r"https?://|github\.com/", re.I)
+_COMMON = frozenset("the and for with that this from are was were has have its their which "
+                    "authors they also paper".split())
+# A Method bullet saying again what the Objective says: this share of its words in the Objective.
+REPEAT_SHARE = 0.7
+
+
+def tidy_text(text: str, limit: int | None = None) -> str:
+    """One field's text: the third person, no label, link, backtick or citation marker, whole
+    sentences. `limit`: the local grammar's length limit, where a sentence was cut and given
+    a full stop it does not have: it ends at its last whole sentence, or loses that stop so
+    that the rubric sees it cut."""
+    at_limit = limit is not None and len(text) >= limit - 2
+    text = strip_citations(text.replace("`", ""))
+    text = _LABEL.sub("", text, count=1)
+    kept = [s for s in split_sentences(text) if not _LINK.search(s)]  # 'Code is at https://...'
+    text = " ".join(kept) if kept else text
+    text = third_person(text)
+    text = text[:1].upper() + text[1:]
+    if at_limit or (limit is not None and cut_short(text)):
+        end = max(text[:-1].rfind(". "), text[:-1].rfind("; "))
+        if end >= (20 if at_limit else len(text) * 0.3):
+            text = text[:end] + "."
+        elif at_limit:
+            text = text.rstrip(".")
+    return text
+
+
+def _words(text: str) -> set[str]:
+    return {w.casefold() for w in re.findall(r"[^\W_]{3,}", text)} - _COMMON
+
+
+def method_items(items: list[str], title: str, objective: str = "") -> list[str]:
+    """The Method bullets an editor keeps, in order: not cut mid-sentence, not a result ('28.4
+    BLEU on WMT 2014', 'outperforms'), not the Objective again (REPEAT_SHARE of its words),
+    not leaning on text the entry lacks ('Such a procedure ...', '... mentioned above'), not a
+    repeat of another bullet or the bare title. Each rule only drops while a bullet remains;
+    given no bullet that passes, the bullets as they came."""
+    kept = items
+    goal = _words(objective)
+    for strike in (cut_short, reports_result, leans_on_context,
+                   lambda item: len(_words(item) & goal) >= REPEAT_SHARE * len(_words(item))):
+        remaining = [item for item in kept if not strike(item)]
+        kept = remaining or kept
+    distinct: list[str] = []
+    seen: list[set[str]] = []
+    for item in kept:
+        words = _words(item)
+        if keypoint_problem(item.rstrip("."), title) in ("is the title", "copies the title"):
+            continue
+        if all(len(words & other) < 0.85 * min(len(words), len(other)) for other in seen):
+            distinct.append(item)
+            seen.append(words)
+    return distinct or kept
+
+
+def keypoints(found: list[str], title: str, paper_text: str = "") -> list[str]:
+    """Capitalised and without repeats; then, while at least MIN_KEYPOINTS others remain,
+    without the title, a bare acronym whose spelled-out form is also there ('LLMs' beside
+    'Large language models'), and a general word: one word the paper writes in lower case
+    ('training', 'optimization'), never a name or an acronym."""
+    seen: set[str] = set()
+    kept = []
+    for keypoint in found:
+        keypoint = keypoint[:1].upper() + keypoint[1:]
+        if keypoint.casefold() not in seen:
+            seen.add(keypoint.casefold())
+            kept.append(keypoint)
+    strikes: list[Callable[[str], bool]] = [
+        lambda k: keypoint_problem(k, title) in ("is the title", "copies the title"),
+        lambda k: repeats_acronym(k, kept),
+        lambda k: bool(paper_text) and _general_word(k, paper_text),
+    ]
+    for strike in strikes:
+        remaining = [k for k in kept if not strike(k)]
+        if len(remaining) >= MIN_KEYPOINTS:
+            kept = remaining
+    return kept
+
+
+def _general_word(keypoint: str, paper_text: str) -> bool:
+    """One plain word the paper writes in lower case more often than capitalised."""
+    if not re.fullmatch(r"[A-Z][a-z]+", keypoint):
+        return False
+    lower = len(re.findall(rf"\b{keypoint.casefold()}\b", paper_text))
+    upper = len(re.findall(rf"\b{keypoint}\b", paper_text))
+    return lower > upper

@@ -1,0 +1,47 @@
+"""Tidying drafted fields as an editor would, before reading them closely."""
+
+from __future__ import annotations
+
+from pipeline.draft.tidy import keypoints, method_items, tidy_text
+
+TITLE = "Attention Is All You Need"
+OBJECTIVE = ("The paper presents the Transformer, a sequence transduction model based "
+             "entirely on attention.")
+
+
+def test_method_bullets_an_editor_strikes_are_dropped() -> None:
+    mechanism = ("The encoder and decoder stack self-attention and feed-forward layers, "
+                 "with positional encodings added to the embeddings.")
+    items = [
+        "The authors present the Transformer, a sequence transduction model based entirely on "
+        "attention.",  # the Objective again
+        mechanism,
+        "The model achieves 28.4 BLEU on WMT 2014 English-to-German.",  # a result
+        "Such a procedure is shown to be valid in the large limit.",  # leans on what is missing
+        "Multi-head attention projects queries, keys and values h times and",  # cut short
+        "Multi-head attention runs several scaled dot-product attentions in parallel.",
+    ]
+    assert method_items(items, TITLE, OBJECTIVE) == [
+        mechanism, "Multi-head attention runs several scaled dot-product attentions in parallel."]
+
+
+def test_method_bullets_are_kept_when_nothing_else_would_remain() -> None:
+    only = ["The model achieves 28.4 BLEU on WMT 2014 English-to-German."]
+    assert method_items(only, TITLE, OBJECTIVE) == only
+
+
+def test_keypoints_without_acronym_repeats_or_general_words() -> None:
+    paper = ("Large language models help chemistry. The training of models for chemistry is "
+             "long. Training data matter. Agents plan synthesis. Agents use tools.")
+    found = ["LLMs", "Large language models", "Chemistry", "Agents", "Synthesis planning"]
+    assert keypoints(found, "A Review of Agents", paper) == [
+        "Large language models", "Agents", "Synthesis planning"]
+    # never below three: the general word stays when it is needed
+    assert keypoints(["Chemistry", "Agents", "Synthesis planning"], "A Review", paper) == [
+        "Chemistry", "Agents", "Synthesis planning"]
+
+
+def test_citation_markers_and_labels_leave_a_field() -> None:
+    assert tidy_text("Method: we use the teacher-student framework 17,18, where a teacher "
+                     "labels the data [4].") == ("The authors use the teacher-student framework,"
+                                                 " where a teacher labels the data.")
