@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,8 +21,10 @@ from pydantic import BaseModel, create_model
 
 from ..errors import UnusableAnswerError
 from ..models import Passages
+from ..read.passages import reports_result
 from ..read.sentences import result_score, strip_citations
 from .chat import ChatModel, Messages, Tally
+from .checks import numbers_in
 from .schema import FIELD_ANSWERS, DraftAnswer, local_schema, strict_schema
 from .templates import render
 
@@ -80,7 +83,9 @@ def focus_for(name: str, passages: Passages) -> list[str]:
         parts = [f"Its parts: {'; '.join(passages.components)}."] if passages.components else []
         chosen = [*parts, *method[:2], *said[:2], *method[2:4], *said[2:3], *method[4:]]
     elif name == "metric":  # the two that read most like results, the best first
-        chosen = sorted(passages.headline or passages.results, key=lambda s: -result_score(s))[:2]
+        pool = passages.headline or passages.results
+        results = [s for s in pool if reports_result(s)] or list(pool)  # not '8.1T tokens'
+        chosen = sorted(results, key=lambda s: -result_score(s))[:2]
     elif name == "results":
         chosen = list(passages.findings)
     elif name == "limitation":
@@ -90,11 +95,18 @@ def focus_for(name: str, passages: Passages) -> list[str]:
     return [third_person(strip_citations(s)) for s in dict.fromkeys(chosen)][:MAX_FOCUS + 1]
 
 
-def stand_in(name: str, passages: Passages) -> str | None:
+def stand_in(name: str, passages: Passages, numbers: Collection[str] = ()) -> str | None:
     """The paper's own sentences for a field, as an editor would quote them (third person,
-    capitalised): the best number sentence for Metric, the first finding for Results, the
-    first two limitation sentences for Limitation; None for other fields or without any."""
-    quoted = " ".join(focus_for(name, passages)[:QUOTED.get(name, 0)])
+    capitalised): for Metric the best number sentence, or the one or two that give `numbers`
+    (the numbers a failed answer tried to report); the first finding for Results, the first
+    two limitation sentences for Limitation; None for other fields or without any."""
+    giving = [s for s in (*passages.claims, *passages.results)
+              if numbers and set(numbers) & set(numbers_in(s))]
+    if name == "metric" and giving:
+        best = sorted(dict.fromkeys(giving), key=lambda s: -result_score(s))[:2]
+        quoted = " ".join(third_person(strip_citations(s)) for s in best)
+    else:
+        quoted = " ".join(focus_for(name, passages)[:QUOTED.get(name, 0)])
     return quoted[:1].upper() + quoted[1:] if quoted else None
 
 

@@ -25,7 +25,7 @@ from ..errors import UnusableAnswerError
 from ..models import Draft, Passages, Usage
 from ..models.summary import Summary
 from .chat import ChatModel, Tally
-from .checks import EVIDENCE_FIELDS, CheckReport, PaperText, Quote, run_checks
+from .checks import EVIDENCE_FIELDS, CheckReport, PaperText, Quote, numbers_in, run_checks
 from .evidence import supporting
 from .passes import (
     PROMPT_TEMPLATES,
@@ -148,11 +148,13 @@ def _fix(model: ChatModel, talk: Talk, request: SummaryRequest, paper: PaperText
 def _quoted(summary: Summary, rubric: Rubric, passages: Passages) -> dict[str, str]:
     """Where a Metric still lacks the headline numbers or a word that qualifies one ('an
     ensemble'), or a Limitation is still not the one the paper states, the paper's own
-    sentences (`passes.stand_in`): its best number sentence, or its first limitation
-    sentence(s)."""
+    sentences (`passes.stand_in`): those that give the numbers the Metric tried to report, else
+    its best number sentence; or its first limitation sentence(s)."""
     wanted = {"metric": ("none of the headline numbers", "; say so beside it"),
               "limitation": ("not what the paper states",)}
-    quoted = {name: stand_in(name, passages) for name, failures in wanted.items()
+    given = numbers_in(summary.metric or "")
+    quoted = {name: stand_in(name, passages, given if name == "metric" else ())
+              for name, failures in wanted.items()
               if any(f in m for f in failures for m in rubric.failures.get(name, []))}
     return {name: text for name, text in quoted.items() if text}
 

@@ -4,8 +4,8 @@ The third person, no label the model put before a field, no link or citation mar
 cut at the local grammar's length limit ending at its last whole sentence; Method bullets
 without the ones an editor strikes (a result, a repeat of the Objective, a sentence that leans
 on text the entry does not have, a repeat of another bullet); keypoints without repeats, the
-title, a bare acronym beside its spelled-out form, or a general word while enough specific
-ones remain.
+title or a piece of a sentence, a bare acronym beside its spelled-out form, or a general word
+while enough specific ones remain.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _LINK = re.compile(r"https?://|github\.com/", re.I)
 _COMMON = frozenset("the and for with that this from are was were has have its their which "
                     "authors they also paper".split())
 # A Method bullet saying again what the Objective says: this share of its words in the Objective.
-REPEAT_SHARE = 0.7
+REPEAT_SHARE = 0.85
 
 
 def tidy_text(text: str, limit: int | None = None) -> str:
@@ -79,9 +79,10 @@ def method_items(items: list[str], title: str, objective: str = "") -> list[str]
 
 def keypoints(found: list[str], title: str, paper_text: str = "") -> list[str]:
     """Capitalised and without repeats; then, while at least MIN_KEYPOINTS others remain,
-    without the title, a bare acronym whose spelled-out form is also there ('LLMs' beside
-    'Large language models'), and a general word: one word the paper writes in lower case
-    ('training', 'optimization'), never a name or an acronym."""
+    without one the rubric strikes (the title, a piece of a sentence, too long), a bare
+    acronym whose spelled-out form is also there ('LLMs' beside 'Large language models'), and
+    a general word: one word the paper writes in lower case ('training', 'optimization'),
+    never a name or an acronym."""
     seen: set[str] = set()
     kept = []
     for keypoint in found:
@@ -90,7 +91,7 @@ def keypoints(found: list[str], title: str, paper_text: str = "") -> list[str]:
             seen.add(keypoint.casefold())
             kept.append(keypoint)
     strikes: list[Callable[[str], bool]] = [
-        lambda k: keypoint_problem(k, title) in ("is the title", "copies the title"),
+        lambda k: keypoint_problem(k, title) is not None,  # the title, a fragment, too long
         lambda k: repeats_acronym(k, kept),
         lambda k: bool(paper_text) and _general_word(k, paper_text),
     ]

@@ -310,7 +310,7 @@ def test_the_local_model_is_asked_one_field_per_request_over_one_prefix(
     assert "The authors propose Feedback Attention Memory" in paper  # the paper, third person
     assert "We propose" not in paper
     metric = chat_api.requests[3]["messages"][1]["content"]
-    assert metric.rstrip().endswith("name the benchmark or baseline.")
+    assert metric.rstrip().endswith("(never one they do not give).")
     assert "These sentences give the paper's headline numbers:\n- FAM improves accuracy" in metric
     assert draft.summary.section == "Diffusion"
     assert draft.summary.limitation == FIELDS["limitation"]["limitation"]

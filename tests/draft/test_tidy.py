@@ -36,6 +36,8 @@ def test_keypoints_without_acronym_repeats_or_general_words() -> None:
     found = ["LLMs", "Large language models", "Chemistry", "Agents", "Synthesis planning"]
     assert keypoints(found, "A Review of Agents", paper) == [
         "Large language models", "Agents", "Synthesis planning"]
+    assert keypoints(["Transformer", "Attention", "Machine translation", "WMT 2014"],
+                     TITLE, "") == ["Transformer", "Attention", "Machine translation"]
     # never below three: the general word stays when it is needed
     assert keypoints(["Chemistry", "Agents", "Synthesis planning"], "A Review", paper) == [
         "Chemistry", "Agents", "Synthesis planning"]

@@ -1,0 +1,38 @@
+"""What each field's request is written from, and the paper's own sentences that stand in."""
+
+from __future__ import annotations
+
+from pipeline.draft.checks import numbers_in
+from pipeline.draft.passes import focus_for, stand_in
+from pipeline.models import Passages
+
+CLAIMS = ("On ImageNet we evaluate residual nets with a depth of up to 152 layers, 8× deeper "
+          "than VGG nets.",
+          "We pretrain the nets on a corpus of 8.1T tokens.",
+          "An ensemble of these residual nets achieves 3.57% error on the ImageNet test set.")
+PASSAGES = Passages(claims=CLAIMS, headline=CLAIMS)
+
+
+def test_the_metric_is_written_from_result_sentences_not_the_setup() -> None:
+    assert "The authors pretrain the nets on a corpus of 8.1T tokens." not in \
+        focus_for("metric", PASSAGES)
+
+
+def test_a_failed_metric_is_replaced_by_the_sentence_that_gives_its_number() -> None:
+    assert stand_in("metric", PASSAGES) == CLAIMS[2]  # the best result sentence
+    tried = numbers_in("Residual nets of 152 layers.")
+    assert stand_in("metric", PASSAGES, tried) == "On ImageNet the authors evaluate residual " \
+        "nets with a depth of up to 152 layers, 8× deeper than VGG nets."
+
+
+def test_a_methods_request_names_its_parts_and_a_survey_its_outline() -> None:
+    method = Passages(components=("Crawler", "Selector"),
+                      method=("The crawler follows the citations of each paper it reads.",),
+                      contributions=("We introduce PaSa, a paper search agent.",))
+    assert focus_for("method", method) == [
+        "Its parts: Crawler; Selector.", "The crawler follows the citations of each paper it "
+        "reads.", "The authors introduce PaSa, a paper search agent."]
+    survey = Passages(survey=True, outline=("Models", "Agents"),
+                      contributions=("We also review agents [12].",))
+    assert focus_for("method", survey) == ["The authors also review agents.",
+                                           "Its sections: Models; Agents."]
