@@ -70,9 +70,9 @@ def fields_for(passages: Passages) -> list[str]:
 
 def focus_for(name: str, passages: Passages) -> list[str]:
     """The paper's sentences a field is written from, in the third person, without citation
-    markers. Method: the names of its parts (the method's sub-headings), how they work
-    (`read.passages` picks a sentence per part of the method section) mixed with what the
-    paper says it does, the parts first; for a survey,
+    markers. Method: how its parts work (`read.passages` picks a sentence per part of the
+    method section) mixed with what the paper says it does, the parts first (a list of the
+    sub-headings made a small model answer with headings); for a survey,
     what it says it covers and its outline."""
     if name == "method" and passages.survey:
         chosen = list(passages.contributions[:MAX_FOCUS - 1])
@@ -80,8 +80,7 @@ def focus_for(name: str, passages: Passages) -> list[str]:
             chosen.append(f"Its sections: {'; '.join(passages.outline)}.")
     elif name == "method":
         method, said = passages.method, passages.contributions
-        parts = [f"Its parts: {'; '.join(passages.components)}."] if passages.components else []
-        chosen = [*parts, *method[:2], *said[:2], *method[2:4], *said[2:3], *method[4:]]
+        chosen = [*method[:2], *said[:2], *method[2:4], *said[2:3], *method[4:]]
     elif name == "metric":  # the two that read most like results, the best first
         pool = passages.headline or passages.results
         results = [s for s in pool if reports_result(s)] or list(pool)  # not '8.1T tokens'

@@ -191,10 +191,15 @@ def check_metric(metric: str | None, passages: Passages, rubric: Rubric) -> None
         rubric.fail("metric", "metric: missing, though the paper reports numbers")
         return
     given = set(measured(metric))
+    results = [w for w in wanted if w.endswith(("%", "x")) or "." in w]
+    where = "abstract or conclusion" if passages.claims else "results"
     if not given & {n for w in wanted for n in (w, w.rstrip("%xBMK"))}:
-        where = "abstract or conclusion" if passages.claims else "results"
         rubric.fail("metric", f"metric: none of the headline numbers of the {where} "
                               f"({', '.join(wanted[:4])})")
+    elif results and not given & {n for w in results for n in (w, w.rstrip("%x"))}:
+        # '21B activated parameters' but none of '42.5%', '93.3%', '5.76x'
+        rubric.fail("metric", f"metric: none of the headline numbers of the {where} "
+                              f"that measure a result ({', '.join(results[:4])})")
 
 
 # Words that change what a number means, and overstate it when dropped: an ensemble's error is
@@ -217,16 +222,16 @@ def _qualifiers(sentence: str, number: str) -> set[str]:
 def check_qualifiers(name: str, text: str | None, passages: Passages, rubric: Rubric) -> None:
     """A headline number given without the word that qualifies it, close by, in every sentence
     of the paper's that gives it ('3.57% error' where the paper has 'an ensemble of these
-    nets achieves 3.57% error')."""
+    nets achieves 3.57% error'); the word must be close to the number in the field too."""
     if not text:
         return
-    given = {q.casefold() for q in _QUALIFIER.findall(text)}
     sources = [*passages.claims, *passages.results]
     for number in dict.fromkeys(measured(text)):
         around = [s for s in sources if number in measured(s)]
         if not around:
             continue
-        lost = set.intersection(*(_qualifiers(s, number) for s in around)) - given
+        lost = set.intersection(*(_qualifiers(s, number) for s in around)) \
+            - _qualifiers(text, number)
         if lost:
             rubric.fail(name, f'{name}: the paper gives {number} as "{sorted(lost)[0]}"; say '
                               "so beside it")

@@ -152,10 +152,13 @@ def _quoted(summary: Summary, rubric: Rubric, passages: Passages) -> dict[str, s
     its best number sentence; or its first limitation sentence(s)."""
     wanted = {"metric": ("none of the headline numbers", "; say so beside it"),
               "limitation": ("not what the paper states",)}
-    given = numbers_in(summary.metric or "")
+    failing = {name: [m for m in rubric.failures.get(name, []) if any(f in m for f in found)]
+               for name, found in wanted.items()}
+    # a number that lost its qualifier: the sentence that gives it; else the best one
+    qualified = [m for m in failing["metric"] if m.endswith(wanted["metric"][1])]
+    given = numbers_in(summary.metric or "") if len(qualified) == len(failing["metric"]) else []
     quoted = {name: stand_in(name, passages, given if name == "metric" else ())
-              for name, failures in wanted.items()
-              if any(f in m for f in failures for m in rubric.failures.get(name, []))}
+              for name, messages in failing.items() if messages}
     return {name: text for name, text in quoted.items() if text}
 
 
@@ -167,7 +170,9 @@ def _summary(values: dict[str, Any], request: SummaryRequest, *, local: bool) ->
     if isinstance(tidy.get("method"), list):
         items = [tidy_text(item, LOCAL_LIMITS["method"] if local else None)
                  for item in tidy["method"]]
-        tidy["method"] = method_items(items, request.title, tidy.get("objective") or "")
+        passages = request.passages
+        tidy["method"] = method_items(items, request.title, tidy.get("objective") or "",
+                                      (*passages.components, *passages.outline))
     if isinstance(tidy.get("keypoints"), list):
         tidy["keypoints"] = keypoints(tidy["keypoints"], request.title, "\n".join(request.pages))
     if not request.passages.limitations:  # editors write a Limitation only where one is stated

@@ -3,18 +3,19 @@
 The third person, no label the model put before a field, no link or citation marker, a field
 cut at the local grammar's length limit ending at its last whole sentence; Method bullets
 without the ones an editor strikes (a result, a repeat of the Objective, a sentence that leans
-on text the entry does not have, a repeat of another bullet); keypoints without repeats, the
-title or a piece of a sentence, a bare acronym beside its spelled-out form, or a general word
-while enough specific ones remain.
+on text the entry does not have, a heading, a repeat of another bullet); keypoints without
+repeats, the title or a piece of a sentence, a bare acronym beside its spelled-out form, or a
+general word while enough specific ones remain.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ..read.passages import leans_on_context, reports_result
 from ..read.sentences import split_sentences, strip_citations
+from .checks import squash
 from .passes import third_person
 from .rubric import MIN_KEYPOINTS, cut_short, keypoint_problem, repeats_acronym
 
@@ -53,15 +54,25 @@ def _words(text: str) -> set[str]:
     return {w.casefold() for w in re.findall(r"[^\W_]{3,}", text)} - _COMMON
 
 
-def method_items(items: list[str], title: str, objective: str = "") -> list[str]:
+def _heading(item: str, headings: Sequence[str]) -> bool:
+    """A bullet that is only a heading of the paper's ('Ordered phase.'), or several."""
+    plain = squash(item.rstrip("."))
+    return bool(plain) and any(plain == squash(h) for h in headings) or (
+        ";" in item and all(squash(part.strip(" .")) in {squash(h) for h in headings}
+                            for part in item.split(";")))
+
+
+def method_items(items: list[str], title: str, objective: str = "",
+                 headings: Sequence[str] = ()) -> list[str]:
     """The Method bullets an editor keeps, in order: not cut mid-sentence, not a result ('28.4
     BLEU on WMT 2014', 'outperforms'), not the Objective again (REPEAT_SHARE of its words),
     not leaning on text the entry lacks ('Such a procedure ...', '... mentioned above'), not a
-    repeat of another bullet or the bare title. Each rule only drops while a bullet remains;
-    given no bullet that passes, the bullets as they came."""
+    repeat of another bullet, the bare title or one of the paper's `headings`. Each rule only
+    drops while a bullet remains; given no bullet that passes, the bullets as they came."""
     kept = items
     goal = _words(objective)
     for strike in (cut_short, reports_result, leans_on_context,
+                   lambda item: _heading(item, headings),
                    lambda item: len(_words(item) & goal) >= REPEAT_SHARE * len(_words(item))):
         remaining = [item for item in kept if not strike(item)]
         kept = remaining or kept

@@ -25,13 +25,13 @@ def test_a_failed_metric_is_replaced_by_the_sentence_that_gives_its_number() -> 
         "nets with a depth of up to 152 layers, 8× deeper than VGG nets."
 
 
-def test_a_methods_request_names_its_parts_and_a_survey_its_outline() -> None:
+def test_a_methods_request_tells_its_parts_and_a_survey_its_outline() -> None:
     method = Passages(components=("Crawler", "Selector"),
                       method=("The crawler follows the citations of each paper it reads.",),
                       contributions=("We introduce PaSa, a paper search agent.",))
     assert focus_for("method", method) == [
-        "Its parts: Crawler; Selector.", "The crawler follows the citations of each paper it "
-        "reads.", "The authors introduce PaSa, a paper search agent."]
+        "The crawler follows the citations of each paper it reads.",
+        "The authors introduce PaSa, a paper search agent."]
     survey = Passages(survey=True, outline=("Models", "Agents"),
                       contributions=("We also review agents [12].",))
     assert focus_for("method", survey) == ["The authors also review agents.",

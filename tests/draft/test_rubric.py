@@ -103,6 +103,11 @@ def test_a_metric_needs_a_headline_number() -> None:
         "metric: missing, though the paper reports numbers"]
     check_metric("Evaluated on a benchmark.", Passages(), rubric)  # no numbers to report
     assert len(rubric.failures["metric"]) == 1
+    rubric = Rubric()  # a size is no result where the paper gives results
+    check_metric("Strong results with only 37B activated parameters.", CLAIMS, rubric)
+    assert rubric.failures["metric"] == [
+        "metric: none of the headline numbers of the abstract or conclusion that measure a "
+        "result (88.5)"]
 
 
 def test_a_number_next_to_another_quantity_is_caught() -> None:
@@ -178,6 +183,12 @@ def test_a_headline_number_keeps_the_word_that_qualifies_it() -> None:
     assert rubric.failures["metric"] == [
         'metric: the paper gives 3.57% as "ensemble"; say so beside it',
         'metric: the paper gives 6.5x as "up to"; say so beside it']
+    rubric = Rubric()  # the word moved to another number qualifies the wrong one
+    check_qualifiers("metric", "Residual nets reach 3.57% error on the ImageNet test set, and "
+                               "an ensemble gives a relative gain on detection of up to 6.5x.",
+                     found, rubric)
+    assert rubric.failures["metric"] == [
+        'metric: the paper gives 3.57% as "ensemble"; say so beside it']
     # a word far from the number, or one that only understates it, is no qualifier of it
     wmt = Passages(claims=("Our model establishes a new single-model state-of-the-art BLEU score "
                            "of 41.8 after training for 3.5 days on eight GPUs, a small fraction "

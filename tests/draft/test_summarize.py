@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -489,3 +490,19 @@ def test_a_metric_still_without_numbers_quotes_the_papers_own_sentence(
     assert chat_api.calls == 6  # the fix was asked, and did not mend it
     assert draft.summary.metric == PASSAGES.headline[0]
     assert draft.extras["checks"]["rubric"]["metric"] == []
+
+
+def test_a_metric_that_keeps_losing_a_qualifier_is_the_papers_sentence_for_its_number(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    ensemble = "An ensemble of these feedback models improves accuracy by 16.0% on long tasks."
+    passages = dataclasses.replace(PASSAGES, claims=(ensemble, PASSAGES.claims[0].replace(
+        "16.0%", "12.5%")), headline=(ensemble,))
+    pages = (PAGES[0] + " " + ensemble, PAGES[1])
+    lost = {"metric": "Feedback models improve accuracy on long tasks by 16.0%."}
+    chat_api.default = by_field(metric=lost)
+    draft = summarize(make_model(local=True), checked_request(passages=passages, pages=pages))
+    assert chat_api.calls == 6  # the five fields, then the metric once more
+    assert draft.summary.metric == ensemble
+    assert draft.extras["checks"]["flags"] == [
+        "metric: the paper's own sentence, as the model's failed: metric: the paper gives 16% "
+        'as "ensemble"; say so beside it']

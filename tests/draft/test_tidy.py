@@ -25,6 +25,13 @@ def test_method_bullets_an_editor_strikes_are_dropped() -> None:
         mechanism, "Multi-head attention runs several scaled dot-product attentions in parallel."]
 
 
+def test_method_bullets_that_are_only_headings_are_dropped() -> None:
+    headings = ("Ordered Phase", "Disordered phase", "Self-consistent action")
+    items = ["Ordered phase.", "Disordered phase; Self-consistent action.",
+             "The authors map the lattice onto one node with a self-consistent action."]
+    assert method_items(items, TITLE, OBJECTIVE, headings) == [items[2]]
+
+
 def test_method_bullets_are_kept_when_nothing_else_would_remain() -> None:
     only = ["The model achieves 28.4 BLEU on WMT 2014 English-to-German."]
     assert method_items(only, TITLE, OBJECTIVE) == only
