@@ -47,6 +47,11 @@ _PRONOUNS = [(re.compile(p), r) for p, r in [
 ]]
 
 
+_CONNECTIVE = re.compile(r"^(?:specifically|in particular|notably|moreover|furthermore|in "
+                         r"addition|additionally|overall|finally|however|also|thus|hence"
+                         r"|consequently|therefore),\s+", re.I)
+
+
 def third_person(text: str) -> str:
     """'We propose our model' -> 'The authors propose their model': the paper's own sentences as
     an editor reports them, so that a model that copies them does not write 'we'."""
@@ -103,9 +108,11 @@ def stand_in(name: str, passages: Passages, numbers: Collection[str] = ()) -> st
               if numbers and set(numbers) & set(numbers_in(s))]
     if name == "metric" and giving:
         best = sorted(dict.fromkeys(giving), key=lambda s: -result_score(s))[:2]
-        quoted = " ".join(third_person(strip_citations(s)) for s in best)
+        chosen = [third_person(strip_citations(s)) for s in best]
     else:
-        quoted = " ".join(focus_for(name, passages)[:QUOTED.get(name, 0)])
+        chosen = focus_for(name, passages)[:QUOTED.get(name, 0)]
+    # out of its paragraph, 'Specifically, at 10M tokens ...' reads 'At 10M tokens ...'
+    quoted = " ".join(_CONNECTIVE.sub("", s) for s in chosen)
     return quoted[:1].upper() + quoted[1:] if quoted else None
 
 

@@ -107,9 +107,9 @@ def keypoints(found: list[str], title: str, paper_text: str = "") -> list[str]:
         lambda k: bool(paper_text) and _general_word(k, paper_text),
     ]
     for strike in strikes:
-        remaining = [k for k in kept if not strike(k)]
-        if len(remaining) >= MIN_KEYPOINTS:
-            kept = remaining
+        for keypoint in [k for k in kept if strike(k)]:  # one by one, the first struck first
+            if len(kept) > MIN_KEYPOINTS:
+                kept = [k for k in kept if k != keypoint]
     return kept
 
 
