@@ -82,7 +82,9 @@ def focus_for(name: str, passages: Passages) -> list[str]:
     if name == "method" and passages.survey:
         chosen = list(passages.contributions[:MAX_FOCUS - 1])
         if passages.outline:
-            chosen.append(f"Its sections: {'; '.join(passages.outline)}.")
+            *most, last = passages.outline
+            covers = f"{', '.join(most)} and {last}" if most else last
+            chosen.append(f"Its main sections cover {covers}.")
     elif name == "method":
         method, said = passages.method, passages.contributions
         chosen = [*method[:2], *said[:2], *method[2:4], *said[2:3], *method[4:]]
@@ -105,7 +107,7 @@ def stand_in(name: str, passages: Passages, numbers: Collection[str] = ()) -> st
     (the numbers a failed answer tried to report); the first finding for Results, the first
     two limitation sentences for Limitation; None for other fields or without any."""
     giving = [s for s in (*passages.claims, *passages.results)
-              if numbers and set(numbers) & set(numbers_in(s))]
+              if numbers and set(numbers) & set(numbers_in(s)) and reports_result(s)]
     if name == "metric" and giving:
         best = sorted(dict.fromkeys(giving), key=lambda s: -result_score(s))[:2]
         chosen = [third_person(strip_citations(s)) for s in best]

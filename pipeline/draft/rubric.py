@@ -191,7 +191,7 @@ def check_metric(metric: str | None, passages: Passages, rubric: Rubric) -> None
         rubric.fail("metric", "metric: missing, though the paper reports numbers")
         return
     given = set(measured(metric))
-    results = [w for w in wanted if w.endswith(("%", "x")) or "." in w]
+    results = [w for w in wanted if w.endswith(("%", "x")) or "." in w and w[-1].isdigit()]
     where = "abstract or conclusion" if passages.claims else "results"
     if not given & {n for w in wanted for n in (w, w.rstrip("%xBMK"))}:
         rubric.fail("metric", f"metric: none of the headline numbers of the {where} "

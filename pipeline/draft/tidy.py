@@ -30,14 +30,17 @@ REPEAT_SHARE = 0.85
 
 
 def tidy_text(text: str, limit: int | None = None) -> str:
-    """One field's text: the third person, no label, link, backtick or citation marker, whole
+    """One field's text: the third person, no label, link, backtick or citation marker, no
+    sentence of fewer than three words (what is left of a small model's stray output), whole
     sentences. `limit`: the local grammar's length limit, where a sentence was cut and given
     a full stop it does not have: it ends at its last whole sentence, or loses that stop so
     that the rubric sees it cut."""
     at_limit = limit is not None and len(text) >= limit - 2
     text = strip_citations(text.replace("`", ""))
     text = _LABEL.sub("", text, count=1)
-    kept = [s for s in split_sentences(text) if not _LINK.search(s)]  # 'Code is at https://...'
+    # not 'Code is at https://...', not "json.obj['r."
+    kept = [s for s in split_sentences(text, loose=True)
+            if not _LINK.search(s) and len(re.findall(r"[^\W\d_]{2,}", s)) >= 3]
     text = " ".join(kept) if kept else text
     text = third_person(text)
     text = text[:1].upper() + text[1:]

@@ -276,10 +276,14 @@ def reports_result(sentence: str) -> bool:
     return bool(_REPORTS.search(sentence) or measured)
 
 
+_POINTS_ON = re.compile(r"\bas follows\b|\bthe following\b|:$", re.I)
+
+
 def leans_on_context(sentence: str) -> bool:
-    """A sentence that reads only after the text before it: 'Such a procedure ...', '... as
-    mentioned above' (not 'This paper ...' or 'This approach ...')."""
-    return bool(_REFERS_BACK.search(sentence) or re.match(
+    """A sentence that reads only beside the text around it: 'Such a procedure ...', '... as
+    mentioned above', '... two models as follows.' (not 'This paper ...' or 'This approach
+    ...')."""
+    return bool(_REFERS_BACK.search(sentence) or _POINTS_ON.search(sentence) or re.match(
         r"^(?:such|these|those|this|that)\b(?! (?:paper|work|study|review|survey|article"
         r"|approach|method|model|framework|system)\b)", sentence, re.I))
 

@@ -35,7 +35,7 @@ def test_a_methods_request_tells_its_parts_and_a_survey_its_outline() -> None:
     survey = Passages(survey=True, outline=("Models", "Agents"),
                       contributions=("We also review agents [12].",))
     assert focus_for("method", survey) == ["The authors also review agents.",
-                                           "Its sections: Models; Agents."]
+                                           "Its main sections cover Models and Agents."]
 
 
 def test_a_quoted_sentence_loses_the_word_that_tied_it_to_its_paragraph() -> None:

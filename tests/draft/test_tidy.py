@@ -56,3 +56,9 @@ def test_citation_markers_and_labels_leave_a_field() -> None:
     assert tidy_text("Method: we use the teacher-student framework 17,18, where a teacher "
                      "labels the data [4].") == ("The authors use the teacher-student framework,"
                                                  " where a teacher labels the data.")
+
+
+def test_stray_output_after_a_field_is_dropped() -> None:
+    assert tidy_text("PaSa improves recall@20 by 37.78%, e.g. on RealScholarQuery. "
+                     "json.obj['r.") == ("PaSa improves recall@20 by 37.78%, e.g. on "
+                                         "RealScholarQuery.")

@@ -7,7 +7,12 @@ from paths import SHARED
 
 from pipeline.models import Extract, Section
 from pipeline.read.extract import extract_pdf
-from pipeline.read.passages import find_passages, limitation_passage, short_name
+from pipeline.read.passages import (
+    find_passages,
+    leans_on_context,
+    limitation_passage,
+    short_name,
+)
 
 ABSTRACT = ("We introduce PaSa, an LLM agent for paper search. PaSa surpasses Google by 37.78% "
             "in recall@20. Existing methods cannot follow citations.")
@@ -183,3 +188,10 @@ def test_a_survey_has_an_outline_and_says_what_it_reviews() -> None:
                              "Challenges and Opportunities")
     assert found.contributions == ("This review highlights agents in chemistry.",
                                    "We also review agents for laboratories and their tools.")
+
+
+def test_a_sentence_that_points_at_what_follows_leans_on_context() -> None:
+    assert leans_on_context("To provide instances, we describe two models for ImageNet as "
+                            "follows.")
+    assert leans_on_context("Such a procedure is valid in the limit.")
+    assert not leans_on_context("This approach splits the context into blocks.")
