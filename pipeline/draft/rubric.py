@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ..models import Passages
 from ..models.summary import Summary
+from ..read.passages import reports_result
 from .checks import numbers_in, squash
 
 RUBRIC_FIELDS = ("keypoints", "objective", "method", "metric", "results", "limitation")
@@ -191,7 +192,10 @@ def check_metric(metric: str | None, passages: Passages, rubric: Rubric) -> None
         rubric.fail("metric", "metric: missing, though the paper reports numbers")
         return
     given = set(measured(metric))
-    results = [w for w in wanted if w.endswith(("%", "x")) or "." in w and w[-1].isdigit()]
+    # the measurements of its result sentences: not '8.1' of 'trained on 8.1T tokens'
+    measuring = " ".join(s for s in passages.claims or passages.results if reports_result(s))
+    results = [w for w in dict.fromkeys(measured(measuring))
+               if w.endswith(("%", "x")) or "." in w and w[-1].isdigit()]
     where = "abstract or conclusion" if passages.claims else "results"
     if not given & {n for w in wanted for n in (w, w.rstrip("%xBMK"))}:
         rubric.fail("metric", f"metric: none of the headline numbers of the {where} "

@@ -228,7 +228,7 @@ def _is_contribution(sentence: str, name: str | None) -> bool:
     return bool(name) and sentence.startswith(f"{name} ")
 
 
-_FORMULA = re.compile(r"[∑∏∫∝≈≤≥∈∀∃θμφψσλαβγδε]|\w\(\w+,\s?\w+\)|\s=\s")  # maths, not prose
+_FORMULA = re.compile(r"[∑∏∫∝≈≤≥∈∀∃∼≃≪≫∂∇θμφψσλαβγδεΓΠΣΛΩ]|\w\(\w+,\s?\w+\)|\s=\s")  # maths, not prose
 _NOTATION = re.compile(r"\b(?:denotes?|notation|indices|let us|we will use)\b", re.I)
 _SETTINGS = re.compile(r"\d+, \d+, \d+")  # '8, 16, 32, 64 and 128 blocks': a setup, no result
 _BACKGROUND = re.compile(r"\binspired by\b|\b(?:has|have) been (?:\w+ly )?(?:widely |commonly )?"

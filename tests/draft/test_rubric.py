@@ -205,3 +205,13 @@ def test_an_acronym_beside_its_long_form_is_one_keypoint() -> None:
     rubric = Rubric()
     check_keypoints(keypoints, "A Review", "", rubric)
     assert rubric.failures["keypoints"] == ['keypoint "LLMs" is the acronym of another']
+
+
+def test_a_size_in_a_setup_sentence_is_no_result() -> None:
+    found = Passages(claims=("We pretrain the model on a corpus of 8.1T tokens.",
+                             "It saves 42.5% of training costs and boosts throughput 5.76 times."))
+    rubric = Rubric()
+    check_metric("Pretrained on a corpus of 8.1T tokens.", found, rubric)
+    assert rubric.failures["metric"] == [
+        "metric: none of the headline numbers of the abstract or conclusion that measure a "
+        "result (42.5%, 5.76x)"]
