@@ -114,7 +114,8 @@ def stand_in(name: str, passages: Passages, numbers: Collection[str] = ()) -> st
     else:
         chosen = focus_for(name, passages)[:QUOTED.get(name, 0)]
     # out of its paragraph, 'Specifically, at 10M tokens ...' reads 'At 10M tokens ...'
-    quoted = " ".join(_CONNECTIVE.sub("", s) for s in chosen)
+    unlinked = (_CONNECTIVE.sub("", s) for s in chosen)
+    quoted = " ".join(s[:1].upper() + s[1:] for s in unlinked)
     return quoted[:1].upper() + quoted[1:] if quoted else None
 
 

@@ -27,6 +27,11 @@ _COMMON = frozenset("the and for with that this from are was were has have its t
                     "authors they also paper".split())
 # A Method bullet saying again what the Objective says: this share of its words in the Objective.
 REPEAT_SHARE = 0.85
+# A Method bullet that reports a result or a plan, however the model put it ('the authors
+# achieve a new state of the art', 'can be trained faster than', 'plan to apply them').
+_NOT_METHOD = re.compile(r"(?<!\bto )\bachiev\w*|\bstate[ -]of[ -]the[ -]art\b|\boutperform"
+                         r"|\bsurpass|\b(?:faster|better|higher|lower|stronger) than\b"
+                         r"|\bplans? to\b|\bfuture\b|\bexcited\b", re.I)
 
 
 def tidy_text(text: str, limit: int | None = None) -> str:
@@ -68,13 +73,14 @@ def _heading(item: str, headings: Sequence[str]) -> bool:
 def method_items(items: list[str], title: str, objective: str = "",
                  headings: Sequence[str] = ()) -> list[str]:
     """The Method bullets an editor keeps, in order: not cut mid-sentence, not a result ('28.4
-    BLEU on WMT 2014', 'outperforms'), not the Objective again (REPEAT_SHARE of its words),
-    not leaning on text the entry lacks ('Such a procedure ...', '... mentioned above'), not a
-    repeat of another bullet, the bare title or one of the paper's `headings`. Each rule only
-    drops while a bullet remains; given no bullet that passes, the bullets as they came."""
+    BLEU on WMT 2014', 'outperforms', 'trained faster than') or a plan, not the Objective again
+    (REPEAT_SHARE of its words), not leaning on text the entry lacks ('Such a procedure ...',
+    '... mentioned above'), not a repeat of another bullet, the bare title or one of the
+    paper's `headings`. Each rule only drops while a bullet remains; given no bullet that
+    passes, the bullets as they came."""
     kept = items
     goal = _words(objective)
-    for strike in (cut_short, reports_result, leans_on_context,
+    for strike in (cut_short, reports_result, leans_on_context, _NOT_METHOD.search,
                    lambda item: _heading(item, headings),
                    lambda item: len(_words(item) & goal) >= REPEAT_SHARE * len(_words(item))):
         remaining = [item for item in kept if not strike(item)]

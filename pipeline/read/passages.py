@@ -228,7 +228,8 @@ def _is_contribution(sentence: str, name: str | None) -> bool:
     return bool(name) and sentence.startswith(f"{name} ")
 
 
-_FORMULA = re.compile(r"[∑∏∫∝≈≤≥∈∀∃∼≃≪≫∂∇θμφψσλαβγδεΓΠΣΛΩ]|\w\(\w+,\s?\w+\)|\s=\s")  # maths, not prose
+# maths, not prose
+_FORMULA = re.compile(r"[∑∏∫∝≈≤≥∈∀∃∼≃≪≫∂∇θμφψσλαβγδεΓΠΣΛΩ]|\w\(\w+,\s?\w+\)|\s=\s")
 _NOTATION = re.compile(r"\b(?:denotes?|notation|indices|let us|we will use)\b", re.I)
 _SETTINGS = re.compile(r"\d+, \d+, \d+")  # '8, 16, 32, 64 and 128 blocks': a setup, no result
 _BACKGROUND = re.compile(r"\binspired by\b|\b(?:has|have) been (?:\w+ly )?(?:widely |commonly )?"
@@ -276,7 +277,8 @@ def reports_result(sentence: str) -> bool:
     return bool(_REPORTS.search(sentence) or measured)
 
 
-_POINTS_ON = re.compile(r"\bas follows\b|\bthe following\b|:$", re.I)
+_POINTS_ON = re.compile(r"\bas follows\b|\bthe following\b|:$"
+                        r"|\((?:top|bottom|left|right|middle|inset)\)", re.I)  # a figure's panel
 
 
 def leans_on_context(sentence: str) -> bool:

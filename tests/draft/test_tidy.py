@@ -20,6 +20,9 @@ def test_method_bullets_an_editor_strikes_are_dropped() -> None:
         "Such a procedure is shown to be valid in the large limit.",  # leans on what is missing
         "Multi-head attention projects queries, keys and values h times and",  # cut short
         "Multi-head attention runs several scaled dot-product attentions in parallel.",
+        "On both WMT 2014 tasks the authors achieve a new state of the art.",  # a result
+        "The Transformer can be trained significantly faster than recurrent models.",
+        "The authors plan to apply attention-based models to other tasks.",  # a plan
     ]
     assert method_items(items, TITLE, OBJECTIVE) == [
         mechanism, "Multi-head attention runs several scaled dot-product attentions in parallel."]
