@@ -229,3 +229,34 @@ def join_blocks(blocks: Iterable[str], vocab: Counter[str]) -> str:
             parts.append(block)
         previous = block
     return "".join(parts)
+
+
+_SMALL_WORDS = frozenset("a an and as at but by for from in into of on or the to via with vs"
+                         .split())
+
+
+def recase_title(title: str, text: str) -> str:
+    """A title set in capitals ('MOBA: MIXTURE OF BLOCK ATTENTION FOR LONG-CONTEXT LLMS') in
+    title case with each word as the paper's text writes it most often ('MoBA: Mixture of
+    Block Attention for Long-Context LLMs'); a title with lower-case letters is returned as is.
+    A word the text writes only in capitals stays so (an acronym); small words ('of', 'for')
+    are lower case but for the first and the first after a colon."""
+    if not any(c.isalpha() for c in title) or any(c.islower() for c in title):
+        return title
+    words = re.split(r"(\W+)", title)
+    out = []
+    first = True
+    for word in words:
+        if not word or not word[0].isalpha():
+            out.append(word)
+            first = first or ":" in word  # 'MoBA: A ...' starts again after the colon
+            continue
+        if word.lower() in _SMALL_WORDS and not first:
+            out.append(word.lower())
+            first = False
+            continue
+        found = [w for w in re.findall(rf"\b{re.escape(word)}\b", text, re.I) if w != word]
+        common = max(sorted(set(found)), key=found.count) if found else word.lower()
+        out.append(common.capitalize() if common.islower() else common)
+        first = False
+    return "".join(out)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from ..models import Extract, Passages, Section
+from .cleanup import recase_title
 from .model_input import number_sentences
 from .sentences import (
     is_prose,
@@ -371,6 +372,9 @@ def _outline(body: list[Section]) -> tuple[str, ...]:
     numbered = [s for s in kept if _numbering(s.heading) is not None]
     top = [s for s in numbered if len(_numbering(s.heading) or ()) == 1] if numbered else kept
     labels = [re.sub(r"^(?:\d+(?:\.\d+)*|[IVX]+)\.?\s+", "", s.heading).strip() for s in top]
+    # 'DESIGNING AI SUPPORTS' set in capitals, in the case the paper's text writes its words
+    text = "\n".join(s.text for s in body)
+    labels = [recase_title(label, text) for label in labels]
     return tuple(dict.fromkeys(label for label in labels if len(label) > 2))[:8]
 
 

@@ -195,3 +195,13 @@ def test_a_sentence_that_points_at_what_follows_leans_on_context() -> None:
                             "follows.")
     assert leans_on_context("Such a procedure is valid in the limit.")
     assert not leans_on_context("This approach splits the context into blocks.")
+
+
+def test_a_surveys_outline_in_capitals_takes_the_papers_case() -> None:
+    found = find_passages(Extract(source="x", pages=("",), title="A Survey of Writing Support",
+                                  sections=(
+        Section("abstract", "Abstract", "This survey reviews AI support for writing.", 1),
+        Section("method", "2 DESIGNING AI SUPPORTS", "Designing AI supports is hard. The "
+                                                    "supports help writers.", 1),
+        Section("method", "3 EXPOSITORY WRITING", "Expository writing cites sources.", 1))))
+    assert found.outline == ("Designing AI Supports", "Expository Writing")
