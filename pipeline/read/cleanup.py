@@ -243,6 +243,7 @@ def recase_title(title: str, text: str) -> str:
     are lower case but for the first and the first after a colon."""
     if not any(c.isalpha() for c in title) or any(c.islower() for c in title):
         return title
+    rest = text.replace(title, " ")  # the title's own capitals are no evidence
     words = re.split(r"(\W+)", title)
     out = []
     first = True
@@ -255,7 +256,7 @@ def recase_title(title: str, text: str) -> str:
             out.append(word.lower())
             first = False
             continue
-        found = [w for w in re.findall(rf"\b{re.escape(word)}\b", text, re.I) if w != word]
+        found = re.findall(rf"\b{re.escape(word)}\b", rest, re.I)
         common = max(sorted(set(found)), key=found.count) if found else word.lower()
         out.append(common.capitalize() if common.islower() else common)
         first = False
