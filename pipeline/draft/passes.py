@@ -81,7 +81,7 @@ def focus_for(name: str, passages: Passages) -> list[str]:
     what it says it covers and its outline."""
     if name == "method" and passages.survey:
         chosen = list(passages.contributions[:MAX_FOCUS - 1])
-        if passages.outline:
+        if len(passages.outline) >= 3:  # two headings say less than the paper's own words
             *most, last = passages.outline
             covers = f"{', '.join(most)} and {last}" if most else last
             chosen.append(f"Its main sections cover {covers}.")

@@ -5,7 +5,8 @@ keypoint that is the title or a piece of a sentence, a Limitation where the pape
 (or one taken from elsewhere), a Metric without any of the headline numbers the abstract or
 conclusion gives, a number attached to another quantity than in the paper ("37B
 parameters" where the paper has 671B parameters, 37B activated), and a headline number without
-the word that qualifies it ("3.57% error" for an ensemble's). Each check names its field, so
+the word that qualifies it ("3.57% error" for an ensemble's) or beside another baseline
+than the paper's. Each check names its field, so
 that the passes can ask for that field once more; what still fails stays flagged on the draft.
 """
 
@@ -241,6 +242,27 @@ def check_qualifiers(name: str, text: str | None, passages: Passages, rubric: Ru
                               "so beside it")
 
 
+# 'compared to full attention', '8x deeper than VGG nets', 'versus GPT-4o'
+_AGAINST = re.compile(r"\b(?:compared (?:to|with)|relative to|than|versus|vs\.?)\s+"
+                      r"([^,.;:()]{3,60})", re.I)
+
+
+def check_baseline(name: str, text: str | None, passages: Passages, rubric: Rubric) -> None:
+    """A comparison the paper does not make: the words after 'compared to', 'than' or
+    'versus' mostly absent from the paper's sentences that give the field's numbers ('16x
+    compared to sink or window attention' where the paper's 16x is against full attention)."""
+    if not text:
+        return
+    numbers = set(measured(text))
+    sources = [s for s in (*passages.claims, *passages.results) if numbers & set(measured(s))]
+    said = _content(" ".join(sources))
+    for match in _AGAINST.finditer(text) if sources else ():
+        words = _content(match.group(1))
+        if words and len(words & said) < 0.5 * len(words):
+            rubric.fail(name, f'{name}: "{match.group(1).strip()}" is not what the paper '
+                              "compares with")
+
+
 def check_junk(name: str, text: str | None, rubric: Rubric) -> None:
     """What pypdf leaves of a figure (a run of bare numbers) or a link: never part of an entry."""
     if text and _NUMBER_RUN.search(text):
@@ -310,6 +332,7 @@ def check_rubric(summary: Summary, passages: Passages, title: str, paper_text: s
     check_metric(summary.metric, passages, rubric)
     check_quantities("metric", summary.metric, paper_text, rubric)
     check_qualifiers("metric", summary.metric, passages, rubric)
+    check_baseline("metric", summary.metric, passages, rubric)
     check_qualifiers("results", summary.results, passages, rubric)
     check_quantities("results", summary.results, paper_text, rubric)
     return rubric

@@ -3,7 +3,7 @@
 `Summary` (in `models`) is the record a draft keeps. A capable endpoint answers `DraftAnswer`
 (every field at once); the built-in model answers one field per request (`FIELD_ANSWERS`), each
 in a shape its grammar holds without cutting a sentence: keypoints as 3 to 5 phrases of 1 to 4
-words, the objective as one sentence, the method as 3 or 4 one-sentence bullets. The digest
+words, the objective as one sentence, the method as 2 to 4 one-sentence bullets. The digest
 section is never asked: it comes from the selection. `strict_schema` turns a shape into the
 schema an endpoint gets; `local_schema` adds the limits llama.cpp's grammar enforces.
 """
@@ -183,7 +183,7 @@ def local_schema(field: str, *, language: str = "English") -> dict[str, Any]:
     elif field == "method":
         prop["items"] = ({"type": "string", "maxLength": LOCAL_LIMITS["method"]}
                          if writes_cjk(language) else _sentence(10, LOCAL_LIMITS["method"], banned))
-        prop.update(minItems=3, maxItems=4)
+        prop.update(minItems=2, maxItems=4)
     elif writes_cjk(language):
         schema["properties"][field] = {"type": "string", "maxLength": LOCAL_LIMITS[field]}
     else:  # the Metric may take two sentences; the rest one

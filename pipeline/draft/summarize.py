@@ -146,17 +146,20 @@ def _fix(model: ChatModel, talk: Talk, request: SummaryRequest, paper: PaperText
 
 
 def _quoted(summary: Summary, rubric: Rubric, passages: Passages) -> dict[str, str]:
-    """Where a Metric still lacks the headline numbers or a word that qualifies one ('an
-    ensemble'), or a Limitation is still not the one the paper states, the paper's own
-    sentences (`passes.stand_in`): those that give the numbers the Metric tried to report, else
-    its best number sentence; or its first limitation sentence(s)."""
-    wanted = {"metric": ("none of the headline numbers", "; say so beside it"),
+    """Where a Metric still lacks the headline numbers, a word that qualifies one ('an
+    ensemble') or the paper's baseline, or a Limitation is still not the one the paper
+    states, the paper's own sentences (`passes.stand_in`): those that give the numbers the
+    Metric tried to report, else its best number sentence; or its first limitation
+    sentence(s)."""
+    wanted = {"metric": ("none of the headline numbers", "; say so beside it",
+                         "is not what the paper compares with"),
               "limitation": ("not what the paper states",)}
     failing = {name: [m for m in rubric.failures.get(name, []) if any(f in m for f in found)]
                for name, found in wanted.items()}
-    # a number that lost its qualifier: the sentence that gives it; else the best one
-    qualified = [m for m in failing["metric"] if m.endswith(wanted["metric"][1])]
-    given = numbers_in(summary.metric or "") if len(qualified) == len(failing["metric"]) else []
+    # a headline number that lost its qualifier or its baseline: the sentence that gives it;
+    # a Metric without headline numbers: the best number sentence
+    headline = not any(wanted["metric"][0] in m for m in failing["metric"])
+    given = numbers_in(summary.metric or "") if headline else []
     quoted = {name: stand_in(name, passages, given if name == "metric" else ())
               for name, messages in failing.items() if messages}
     return {name: text for name, text in quoted.items() if text}

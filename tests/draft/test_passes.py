@@ -32,10 +32,13 @@ def test_a_methods_request_tells_its_parts_and_a_survey_its_outline() -> None:
     assert focus_for("method", method) == [
         "The crawler follows the citations of each paper it reads.",
         "The authors introduce PaSa, a paper search agent."]
-    survey = Passages(survey=True, outline=("Models", "Agents"),
+    survey = Passages(survey=True, outline=("Models", "Agents", "Tools"),
                       contributions=("We also review agents [12].",))
     assert focus_for("method", survey) == ["The authors also review agents.",
-                                           "Its main sections cover Models and Agents."]
+                                           "Its main sections cover Models, Agents and Tools."]
+    position = Passages(survey=True, outline=("Writing", "Support"),
+                        contributions=("We argue for writing support.",))
+    assert focus_for("method", position) == ["The authors argue for writing support."]
 
 
 def test_a_quoted_sentence_loses_the_word_that_tied_it_to_its_paragraph() -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from pipeline.draft.rubric import (
     Rubric,
+    check_baseline,
     check_keypoints,
     check_limitation,
     check_metric,
@@ -215,3 +216,17 @@ def test_a_size_in_a_setup_sentence_is_no_result() -> None:
     assert rubric.failures["metric"] == [
         "metric: none of the headline numbers of the abstract or conclusion that measure a "
         "result (42.5%, 5.76x)"]
+
+
+def test_a_comparison_the_paper_does_not_make_is_caught() -> None:
+    found = Passages(results=("At 10M tokens MoBA achieves a speedup ratio of 16x over full "
+                              "attention in computation time.",),
+                     claims=("Residual nets are 8x deeper than VGG nets.",))
+    rubric = Rubric()
+    check_baseline("metric", "MoBA is 16x faster than full attention at 10M tokens; the nets "
+                             "are 8x deeper than VGG nets.", found, rubric)
+    assert rubric.passed("metric")
+    check_baseline("metric", "A 16x reduction compared to traditional sink or window "
+                             "mechanisms.", found, rubric)
+    assert rubric.failures["metric"] == [
+        'metric: "traditional sink or window mechanisms" is not what the paper compares with']
