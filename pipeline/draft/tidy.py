@@ -4,8 +4,8 @@ The third person, no label the model put before a field, no link or citation mar
 cut at the local grammar's length limit ending at its last whole sentence; Method bullets
 without the ones an editor strikes (a result, a repeat of the Objective, a sentence that leans
 on text the entry does not have, a heading, a repeat of another bullet); keypoints without
-repeats, the title or a piece of a sentence, a bare acronym beside its spelled-out form, or a
-general word while enough specific ones remain.
+repeats, the title or a piece of a sentence, words the paper does not use, a bare acronym
+beside its spelled-out form, or a general word while enough specific ones remain.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ _LABEL = re.compile(  # 'Metric: ...', 'Performance and Efficiency Metrics: ...'
     r"^(?=[^:]{0,50}\b(?:objective|method|metric|result|limitation|evaluation|performance"
     r"|answer|summary|keypoint|finding)s?\b)[A-Z][\w-]*(?: [\w-]+){0,3}:\s+(?=[A-Z0-9])", re.I)
 _LINK = re.compile(r"https?://|github\.com/", re.I)
+_MARKUP = re.compile(r"<|\]\(")  # an HTML tag or a markdown link: the markup gate's to report
 _COMMON = frozenset("the and for with that this from are was were has have its their which "
                     "authors they also paper".split())
 # A Method bullet saying again what the Objective says: this share of its words in the Objective.
@@ -43,9 +44,10 @@ def tidy_text(text: str, limit: int | None = None) -> str:
     at_limit = limit is not None and len(text) >= limit - 2
     text = strip_citations(text.replace("`", ""))
     text = _LABEL.sub("", text, count=1)
-    # not 'Code is at https://...', not "json.obj['r."
-    kept = [s for s in split_sentences(text, loose=True)
-            if not _LINK.search(s) and len(re.findall(r"[^\W\d_]{2,}", s)) >= 3]
+    # not 'Code is at https://...', not "json.obj['r."; markup stays for the markup gate to
+    # remove and report (`markup.py`)
+    kept = [s for s in split_sentences(text, loose=True) if _MARKUP.search(s) or (
+        not _LINK.search(s) and len(re.findall(r"[^\W\d_]{2,}", s)) >= 3)]
     text = " ".join(kept) if kept else text
     text = third_person(text)
     text = text[:1].upper() + text[1:]
@@ -99,10 +101,10 @@ def method_items(items: list[str], title: str, objective: str = "",
 
 def keypoints(found: list[str], title: str, paper_text: str = "") -> list[str]:
     """Capitalised and without repeats; then, while at least MIN_KEYPOINTS others remain,
-    without one the rubric strikes (the title, a piece of a sentence, too long), a bare
-    acronym whose spelled-out form is also there ('LLMs' beside 'Large language models'), and
-    a general word: one word the paper writes in lower case ('training', 'optimization'),
-    never a name or an acronym."""
+    without one the rubric strikes (the title, a piece of a sentence, too long), one the paper
+    does not speak of (`_in_paper`), a bare acronym whose spelled-out form is also there
+    ('LLMs' beside 'Large language models'), and a general word: one word the paper writes in
+    lower case ('training', 'optimization'), never a name or an acronym."""
     seen: set[str] = set()
     kept = []
     for keypoint in found:
@@ -112,6 +114,7 @@ def keypoints(found: list[str], title: str, paper_text: str = "") -> list[str]:
             kept.append(keypoint)
     strikes: list[Callable[[str], bool]] = [
         lambda k: keypoint_problem(k, title) is not None,  # the title, a fragment, too long
+        lambda k: bool(paper_text) and not _in_paper(k, paper_text),
         lambda k: repeats_acronym(k, kept),
         lambda k: bool(paper_text) and _general_word(k, paper_text),
     ]
@@ -120,6 +123,15 @@ def keypoints(found: list[str], title: str, paper_text: str = "") -> list[str]:
             if len(kept) > MIN_KEYPOINTS:
                 kept = [k for k in kept if k != keypoint]
     return kept
+
+
+def _in_paper(keypoint: str, paper_text: str) -> bool:
+    """Half or more of a keypoint's words (their first five letters: 'optimisation' and
+    'optimize' are one) occur in the paper; a keypoint that does not is the model's own, or an
+    example it copied."""
+    stems = {w.casefold()[:5] for w in re.findall(r"[^\W\d_]{3,}", keypoint)}
+    text = paper_text.casefold()
+    return not stems or sum(stem in text for stem in stems) >= 0.5 * len(stems)
 
 
 def _general_word(keypoint: str, paper_text: str) -> bool:

@@ -15,9 +15,16 @@ from dataclasses import replace
 
 from ..models import Extract, Passages, Section
 from .cleanup import recase_title
+from .cues import CITES_OTHERS as _CITES_OTHERS
+from .cues import FUTURE as _FUTURE
+from .cues import LINK as _LINK
+from .cues import OTHERS as _OTHERS
+from .cues import POINTS_AT as _POINTS_AT
+from .cues import ROADMAP as _ROADMAP
+from .cues import prose_sentences
+from .limitations import LIMITATION_HEADING, limitation_passage
 from .model_input import number_sentences
 from .sentences import (
-    is_prose,
     reports_numbers,
     result_numbers,
     result_score,
@@ -28,17 +35,10 @@ MAX_CONTRIBUTIONS = 6
 MAX_HEADLINE = 4
 MAX_RESULTS = 3
 MAX_FINDINGS = 3
-MAX_LIMITATIONS = 3
-_MAX_LIMITATION_CHARS = 700
 _MAX_RESULT_CHARS = 320
 _MATH = re.compile(r"\s[=−]\s|\d\s?[×x]\s?\d")  # '1 − 512×3 32768 = 95.31%': an equation
 _SURVEY = re.compile(r"\b(?:survey|review|position paper|perspective|overview|tutorial)\b", re.I)
 
-_CITES_OTHERS = re.compile(r"\bet al\b|\[\d+(?:[,–-]\s?\d+)*\]|\((?:[A-Z][^()]*?,\s*)?(?:19|20)\d\d"
-                           r"[a-z]?\)", re.I)
-_OTHERS = re.compile(r"\b(?:existing|previous|prior|traditional|conventional|earlier|recent)\s+"
-                     r"(?:\w+\s+){0,2}(?:methods?|approaches|works?|models|studies|systems"
-                     r"|techniques|attempts)\b|\bother (?:methods|approaches|works)\b", re.I)
 # The paper speaking of what it does.
 _DOES = re.compile(
     r"\b(?:we|this (?:paper|work|study|review|survey|article)|our (?:work|paper|study|review"
@@ -57,44 +57,6 @@ _FINDS = re.compile(r"\b(?:we|our (?:results|experiments|analysis))\s+(?:\w+\s+)
                     r"|indicate|reveal)|\bresults (?:show|indicate|suggest|demonstrate)", re.I)
 _PRELIMINARY = re.compile(r"preliminar|background|notation|standard |problem (?:setting|"
                           r"statement|formulation)|overview of (?:prior|existing)", re.I)
-_LIMITATION_HEADING = re.compile(r"\blimitations?\b|\bshortcomings\b", re.I)
-_LIMIT_WORDS = re.compile(  # in a section whose heading names limitations
-    r"\blimitations?\b|\blimited\b|\bdrawbacks?\b|\bshortcomings?\b|\bweakness(?:es)?\b"
-    r"|\bcaveats?\b|\bcannot\b|\bcan ?not\b|\bunable to\b|\bnot (?:yet )?(?:able|applicable"
-    r"|suitable|designed|guaranteed)|\bfails? to\b|\bdoes not\b|\brestricted to\b"
-    r"|\bonly (?:works|applies|supports|handles|considers|covers)\b"
-    r"|\bmay (?:not|exhibit|produce|generate|struggle)|\bstruggles?\b|\bhallucinat"
-    r"|\bwith caution\b|\bbeyond the scope\b", re.I)
-_LIMIT_NOUN = re.compile(r"\b(?:limitations?|drawbacks?|shortcomings?|weakness(?:es)?)\b", re.I)
-_SELF = re.compile(r"\b(?:our|this|the proposed|the present|the current) (?:\w+[ -]){0,2}?"
-                   r"(?:method|approach|model|framework|system|work|study|paper|analysis"
-                   r"|technique|algorithm|design|agent)s?\b|\bours\b", re.I)
-_SUBJECT = r"(?:our|the proposed|this) (?:\w+[ -]){0,2}?(?:method|approach|model|framework" \
-           r"|system|technique|algorithm|agent)s?"
-_CANNOT = r"(?:\w+ ){0,2}(?:cannot|can ?not|may not|would not|does not|do not|is not able" \
-          r"|are not able|is limited|are limited|is restricted|are restricted|fails? to" \
-          r"|struggles? to|only (?:works|applies|supports|handles))\b"
-# 'One limitation is that ...': in the paper's own voice wherever it is not about related work.
-_STATED = re.compile(r"^(?:however, |still, |finally, )?(?:a|one|the (?:main|only|biggest|primary"
-                     r"|key)|another|a (?:key|major|main|notable)) (?:limitation|drawback"
-                     r"|shortcoming|weakness)\b", re.I)
-# 'Section 3', 'Sec. II', 'Appendix B' (not 'sections include')
-_ROADMAP = re.compile(r"\b(?:sections?|sec\.|appendix)\s*(?:\d|(?-i:[IVX]+|[A-H])\b)", re.I)
-# 'as shown in Figure 1', 'see Table 2': a sentence that reads only beside its figure or table
-_POINTS_AT = re.compile(r"\b(?:fig(?:ure)?s?\.?|tables?|tab\.|eq(?:uation)?s?\.?)\s*\(?\d",
-                        re.I)
-_FUTURE = re.compile(r"\bit would be (?:interesting|desirable)|\bfuture work\b|\bwe plan\b"
-                     r"|\bwe (?:would|will) (?:also )?like\b", re.I)
-_POINTER = re.compile(r"^(?:this|these|that|those|such|it)\b.*\b(?:limitations?|drawbacks?"
-                      r"|shortcomings?|weakness(?:es)?) of (?:the|our|this) (?:proposed )?"
-                      r"(?:method|approach|model|framework|work|system)", re.I)
-
-
-def _sentences(section: Section) -> Iterator[str]:
-    for line in section.text.split("\n"):
-        for sentence in split_sentences(line):
-            if is_prose(sentence):
-                yield " ".join(sentence.split())
 
 
 def _body(extract: Extract) -> list[Section]:
@@ -109,7 +71,7 @@ def _body(extract: Extract) -> list[Section]:
 
 def paper_sentences(extract: Extract) -> list[str]:
     """Every prose sentence before the references and the appendix, in order."""
-    return [sentence for section in _body(extract) for sentence in _sentences(section)]
+    return [sentence for section in _body(extract) for sentence in prose_sentences(section)]
 
 
 def short_name(title: str) -> str | None:
@@ -121,9 +83,6 @@ def short_name(title: str) -> str | None:
 
 
 _NUMBER_RUN = re.compile(r"(?:\s+[-+]?\d+(?:\.\d+)?%?){4,}(?=\s|$)")
-_LINK = re.compile(r"https?://\S+|\bgithub\.com/\S+", re.I)
-
-
 def _clean(text: str) -> str:
     """A passage without the runs of bare numbers a figure's axis leaves in the text, and
     without the sentence that gives a link ('Our code is available at https://...')."""
@@ -148,22 +107,22 @@ def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.
     name = short_name(title or extract.title)
     framing = [s for s in body if s.kind in ("abstract", "introduction", "conclusion")]
     contributions = _pick(
-        (sentence for section in framing for sentence in _sentences(section)),
+        (sentence for section in framing for sentence in prose_sentences(section)),
         lambda s: _is_contribution(s, name), MAX_CONTRIBUTIONS)
     headline_pool = [sentence for section in body if section.kind in ("abstract", "conclusion")
-                     for sentence in _sentences(section)
+                     for sentence in prose_sentences(section)
                      if result_numbers(sentence) and not _LINK.search(sentence)]
     claims = tuple(_distinct(headline_pool))
     headline = _top(list(claims), MAX_HEADLINE)
     results: tuple[str, ...] = ()
     if not headline and numbers_budget:  # the introduction's, then the results sections' best
         intro = [sentence for section in body if section.kind == "introduction"
-                 for sentence in _sentences(section) if reports_numbers(sentence, strict=True)]
+                 for sentence in prose_sentences(section) if reports_numbers(sentence, strict=True)]
         lines = number_sentences(extract, numbers_budget, chars_per_token).splitlines()
         found = [line.split("] ", 1)[1] for line in lines if line.startswith("[results] ")]
         results = _top(_distinct(intro + found), MAX_RESULTS)
     findings = _pick((sentence for section in body if section.kind in ("abstract", "conclusion")
-                      for sentence in _sentences(section)), lambda s: bool(_FINDS.search(s)),
+                      for sentence in prose_sentences(section)), lambda s: bool(_FINDS.search(s)),
                      MAX_FINDINGS)
     survey = bool(_SURVEY.search(title or extract.title)) or bool(
         re.search(r"\b(?:this|our) (?:survey|review|position paper)\b|\bin this (?:survey|review"
@@ -180,7 +139,7 @@ def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.
         results=results,
         findings=findings,
         conclusion=" ".join(s.text.strip() for s in conclusion_sections
-                            if not _LIMITATION_HEADING.search(s.heading))[:2000],
+                            if not LIMITATION_HEADING.search(s.heading))[:2000],
         limitations=limitation_passage(body, name),
     )
 
@@ -333,7 +292,7 @@ def _method_overview(body: list[Section]) -> tuple[str, ...]:
         depth = len(number) if number else 1
         rank = number[-1] if number and len(number) > 1 else 0
         topic = _content_words(section.heading)
-        candidates = [_LEAD.sub("", s) for s in _sentences(section) if describes_method(s)]
+        candidates = [_LEAD.sub("", s) for s in prose_sentences(section) if describes_method(s)]
         # the section's opening few, best first (a topic sentence, not one deep in a derivation)
         sentences = sorted(candidates[:_OPENING], key=lambda s: -_method_score(s, topic))
         if sentences:
@@ -390,50 +349,6 @@ def _components(body: list[Section]) -> tuple[str, ...]:
                                              "overview", "implementation", "architecture"):
             names.append(label.strip())
     return tuple(dict.fromkeys(names))[:8]
-
-
-def limitation_passage(body: list[Section], name: str | None = None) -> tuple[str, ...]:
-    """Sentences where the paper states a limitation of its own work, or () when it does not.
-
-    In a section whose heading names limitations, the sentences that speak of one. Elsewhere
-    (not the related work) a sentence that names a limitation of the paper's own work ('a
-    limitation of our approach', 'our model may not ...', 'PaSa cannot ...'), never one about
-    others' work (a citation, 'existing methods'), a roadmap ('... in Section 5') or future
-    work. A sentence that only points back ('This can be one limitation of the method.') brings
-    the sentence before it.
-    """
-    own_cannot = re.compile(rf"(?:^|, |\band )(?:{_SUBJECT}"
-                            + (rf"|{re.escape(name)}" if name else "") + rf") {_CANNOT}", re.I)
-    found: list[str] = []
-    for section in body:
-        if section.kind in ("related", "front", "abstract"):
-            continue
-        sentences = list(_sentences(section))
-        titled = bool(_LIMITATION_HEADING.search(section.heading))
-        for i, sentence in enumerate(sentences):
-            if _CITES_OTHERS.search(sentence) or _OTHERS.search(sentence) \
-                    or _ROADMAP.search(sentence) or _FUTURE.search(sentence):
-                continue
-            pointer = bool(_POINTER.match(sentence)) and i > 0
-            if titled:
-                wanted = bool(_LIMIT_WORDS.search(sentence))
-            else:
-                named = name is not None and name.casefold() in sentence.casefold()
-                wanted = pointer or bool(own_cannot.search(sentence)) \
-                    or bool(_STATED.match(sentence)) or bool(
-                    _LIMIT_NOUN.search(sentence) and (_SELF.search(sentence) or named))
-            if not wanted:
-                continue
-            if pointer and sentences[i - 1] not in found:
-                found.append(sentences[i - 1])
-            if sentence not in found:
-                found.append(sentence)
-    kept: list[str] = []
-    for sentence in found[:MAX_LIMITATIONS]:
-        if sum(len(s) for s in kept) + len(sentence) > _MAX_LIMITATION_CHARS:
-            break
-        kept.append(sentence)
-    return tuple(kept)
 
 
 def fit_passages(passages: Passages, limit: int) -> Passages:

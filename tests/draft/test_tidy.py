@@ -41,7 +41,7 @@ def test_method_bullets_are_kept_when_nothing_else_would_remain() -> None:
 
 
 def test_keypoints_without_acronym_repeats_or_general_words() -> None:
-    paper = ("Large language models help chemistry. The training of models for chemistry is "
+    paper = ("Large language models help chemistry. Residual learning of models for chemistry is "
              "long. Training data matter. Agents plan synthesis. Agents use tools.")
     found = ["LLMs", "Large language models", "Chemistry", "Agents", "Synthesis planning"]
     assert keypoints(found, "A Review of Agents", paper) == [
@@ -65,3 +65,20 @@ def test_stray_output_after_a_field_is_dropped() -> None:
     assert tidy_text("PaSa improves recall@20 by 37.78%, e.g. on RealScholarQuery. "
                      "json.obj['r.") == ("PaSa improves recall@20 by 37.78%, e.g. on "
                                          "RealScholarQuery.")
+
+
+def test_a_keypoint_the_paper_does_not_speak_of_is_dropped() -> None:
+    paper = ("We analyse the dynamics of SGD in two-layer networks in the teacher-student "
+             "setup and compute the generalisation error.")
+    found = ["SGD", "Teacher-student setup", "Feedback attention memory", "Generalisation error",
+             "Long-context processing"]
+    assert keypoints(found, "Dynamics of SGD", paper) == [
+        "SGD", "Teacher-student setup", "Generalisation error"]
+
+
+def test_markup_is_left_for_the_markup_gate_to_remove_and_report() -> None:
+    payload = "<script>alert(1)</script> [click](https://evil.example/win)"
+    assert tidy_text(f"Improves accuracy by 12.5%. {payload}") == \
+        f"Improves accuracy by 12.5%. {payload}"
+    assert tidy_text("Improves accuracy by 12.5%. Code: https://github.com/x/y") == \
+        "Improves accuracy by 12.5%."

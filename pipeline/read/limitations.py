@@ -1,0 +1,80 @@
+"""Where a paper states a limitation of its own work: the only passage a Limitation is written
+from (editors write one only where the paper states it)."""
+
+from __future__ import annotations
+
+import re
+
+from ..models import Section
+from .cues import CITES_OTHERS, FUTURE, OTHERS, ROADMAP, prose_sentences
+
+MAX_LIMITATIONS = 3
+_MAX_LIMITATION_CHARS = 700
+LIMITATION_HEADING = re.compile(r"\blimitations?\b|\bshortcomings\b", re.I)
+_LIMIT_WORDS = re.compile(  # in a section whose heading names limitations
+    r"\blimitations?\b|\blimited\b|\bdrawbacks?\b|\bshortcomings?\b|\bweakness(?:es)?\b"
+    r"|\bcaveats?\b|\bcannot\b|\bcan ?not\b|\bunable to\b|\bnot (?:yet )?(?:able|applicable"
+    r"|suitable|designed|guaranteed)|\bfails? to\b|\bdoes not\b|\brestricted to\b"
+    r"|\bonly (?:works|applies|supports|handles|considers|covers)\b"
+    r"|\bmay (?:not|exhibit|produce|generate|struggle)|\bstruggles?\b|\bhallucinat"
+    r"|\bwith caution\b|\bbeyond the scope\b", re.I)
+_LIMIT_NOUN = re.compile(r"\b(?:limitations?|drawbacks?|shortcomings?|weakness(?:es)?)\b", re.I)
+_SELF = re.compile(r"\b(?:our|this|the proposed|the present|the current) (?:\w+[ -]){0,2}?"
+                   r"(?:method|approach|model|framework|system|work|study|paper|analysis"
+                   r"|technique|algorithm|design|agent)s?\b|\bours\b", re.I)
+_SUBJECT = r"(?:our|the proposed|this) (?:\w+[ -]){0,2}?(?:method|approach|model|framework" \
+           r"|system|technique|algorithm|agent)s?"
+_CANNOT = r"(?:\w+ ){0,2}(?:cannot|can ?not|may not|would not|does not|do not|is not able" \
+          r"|are not able|is limited|are limited|is restricted|are restricted|fails? to" \
+          r"|struggles? to|only (?:works|applies|supports|handles))\b"
+# 'One limitation is that ...': in the paper's own voice wherever it is not about related work.
+_STATED = re.compile(r"^(?:however, |still, |finally, )?(?:a|one|the (?:main|only|biggest|primary"
+                     r"|key)|another|a (?:key|major|main|notable)) (?:limitation|drawback"
+                     r"|shortcoming|weakness)\b", re.I)
+_POINTER = re.compile(r"^(?:this|these|that|those|such|it)\b.*\b(?:limitations?|drawbacks?"
+                      r"|shortcomings?|weakness(?:es)?) of (?:the|our|this) (?:proposed )?"
+                      r"(?:method|approach|model|framework|work|system)", re.I)
+
+
+def limitation_passage(body: list[Section], name: str | None = None) -> tuple[str, ...]:
+    """Sentences where the paper states a limitation of its own work, or () when it does not.
+
+    In a section whose heading names limitations, the sentences that speak of one. Elsewhere
+    (not the related work) a sentence that names a limitation of the paper's own work ('a
+    limitation of our approach', 'our model may not ...', 'PaSa cannot ...'), never one about
+    others' work (a citation, 'existing methods'), a roadmap ('... in Section 5') or future
+    work. A sentence that only points back ('This can be one limitation of the method.') brings
+    the sentence before it.
+    """
+    own_cannot = re.compile(rf"(?:^|, |\band )(?:{_SUBJECT}"
+                            + (rf"|{re.escape(name)}" if name else "") + rf") {_CANNOT}", re.I)
+    found: list[str] = []
+    for section in body:
+        if section.kind in ("related", "front", "abstract"):
+            continue
+        sentences = list(prose_sentences(section))
+        titled = bool(LIMITATION_HEADING.search(section.heading))
+        for i, sentence in enumerate(sentences):
+            if CITES_OTHERS.search(sentence) or OTHERS.search(sentence) \
+                    or ROADMAP.search(sentence) or FUTURE.search(sentence):
+                continue
+            pointer = bool(_POINTER.match(sentence)) and i > 0
+            if titled:
+                wanted = bool(_LIMIT_WORDS.search(sentence))
+            else:
+                named = name is not None and name.casefold() in sentence.casefold()
+                wanted = pointer or bool(own_cannot.search(sentence)) \
+                    or bool(_STATED.match(sentence)) or bool(
+                    _LIMIT_NOUN.search(sentence) and (_SELF.search(sentence) or named))
+            if not wanted:
+                continue
+            if pointer and sentences[i - 1] not in found:
+                found.append(sentences[i - 1])
+            if sentence not in found:
+                found.append(sentence)
+    kept: list[str] = []
+    for sentence in found[:MAX_LIMITATIONS]:
+        if sum(len(s) for s in kept) + len(sentence) > _MAX_LIMITATION_CHARS:
+            break
+        kept.append(sentence)
+    return tuple(kept)
