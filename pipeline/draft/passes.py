@@ -107,8 +107,9 @@ def stand_in(name: str, passages: Passages, numbers: Collection[str] = ()) -> st
     (the numbers a failed answer tried to report); the first finding for Results, the first
     two limitation sentences for Limitation; None for other fields or without any."""
     giving = [s for s in (*passages.claims, *passages.results)
-              if numbers and set(numbers) & set(numbers_in(s)) and reports_result(s)]
-    if name == "metric" and giving:
+              if set(numbers) & set(numbers_in(s)) and reports_result(s)
+              ] if name == "metric" and numbers else []
+    if giving:
         best = sorted(dict.fromkeys(giving), key=lambda s: -result_score(s))[:2]
         chosen = [third_person(strip_citations(s)) for s in best]
     else:

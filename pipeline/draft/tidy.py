@@ -112,9 +112,10 @@ def keypoints(found: list[str], title: str, paper_text: str = "") -> list[str]:
         if keypoint.casefold() not in seen:
             seen.add(keypoint.casefold())
             kept.append(keypoint)
+    folded = paper_text.casefold()
     strikes: list[Callable[[str], bool]] = [
         lambda k: keypoint_problem(k, title) is not None,  # the title, a fragment, too long
-        lambda k: bool(paper_text) and not _in_paper(k, paper_text),
+        lambda k: bool(paper_text) and not _in_paper(k, folded),
         lambda k: repeats_acronym(k, kept),
         lambda k: bool(paper_text) and _general_word(k, paper_text),
     ]
@@ -125,13 +126,12 @@ def keypoints(found: list[str], title: str, paper_text: str = "") -> list[str]:
     return kept
 
 
-def _in_paper(keypoint: str, paper_text: str) -> bool:
+def _in_paper(keypoint: str, folded_text: str) -> bool:
     """Half or more of a keypoint's words (their first five letters: 'optimisation' and
-    'optimize' are one) occur in the paper; a keypoint that does not is the model's own, or an
-    example it copied."""
+    'optimize' are one) occur in the paper's casefolded text; a keypoint that does not is the
+    model's own, or an example it copied."""
     stems = {w.casefold()[:5] for w in re.findall(r"[^\W\d_]{3,}", keypoint)}
-    text = paper_text.casefold()
-    return not stems or sum(stem in text for stem in stems) >= 0.5 * len(stems)
+    return not stems or sum(stem in folded_text for stem in stems) >= 0.5 * len(stems)
 
 
 def _general_word(keypoint: str, paper_text: str) -> bool:

@@ -195,21 +195,20 @@ _SETTINGS = re.compile(r"\d+, \d+, \d+")  # '8, 16, 32, 64 and 128 blocks': a se
 _BACKGROUND = re.compile(r"\binspired by\b|\b(?:has|have) been (?:\w+ly )?(?:widely |commonly )?"
                          r"(?:used|applied|adopted|proposed|studied|shown)\b"
                          r"|^the (?:former|latter)\b|^(?:figure|fig\.|table)\s*\d", re.I)
-# A sentence that reads only after the one before it: 'Such a procedure ...', 'It can be checked
-# that ...', '... as in the example mentioned above', 'The first term describes ...:'.
+# '... as in the example mentioned above', '... in the last section'
 _REFERS_BACK = re.compile(
     r"\b(?:mentioned|discussed|described|defined|introduced|shown|given|explained) (?:above"
     r"|earlier|before|previously)\b|\babove-mentioned\b|\baforementioned\b"
     r"|\b(?:last|previous) section\b", re.I)
+# Besides `_REFERS_BACK`, what makes a sentence read only beside the text around it: 'Such a
+# procedure ...', 'It can be checked that ...', 'The first term describes ...:', 'Second, (14)'.
 _DANGLING = re.compile(
     r"^[(\[]|^(?:this|these|that|those|such|it|its|they|their|them|here|then|thus|hence"
     r"|therefore|also|moreover|furthermore|additionally|similarly|likewise|finally|next|again"
     r"|in addition|in particular|specifically|note|namely|otherwise|instead|the (?:former|latter)"
     r"|the (?:first|second|third|last|next|above|following) (?:term|step|equation|expression"
-    r"|case|one))\b"
-    r"|\b(?:mentioned|discussed|described|defined|introduced|shown|given|explained) (?:above"
-    r"|earlier|before|previously)\b|\babove-mentioned\b|\baforementioned\b|[:?]$"
-    r"|\b(?:last|previous|next|following) section\b|\bwe (?:now|saw)\b|\(\d+\)|\beqns?\b"
+    r"|case|one))\b|[:?]$"
+    r"|\b(?:next|following) section\b|\bwe (?:now|saw)\b|\(\d+\)|\beqns?\b"
     r"|[→≡∞]", re.I)
 # What a method's sentence says when it tells how the method works.
 _DESIGN = re.compile(
@@ -272,7 +271,7 @@ def describes_method(sentence: str) -> bool:
                 or _BACKGROUND.search(sentence) or _FORMULA.search(sentence)
                 or _NOTATION.search(sentence) or _ROADMAP.search(sentence)
                 or _POINTS_AT.search(sentence) or _DANGLING.search(sentence)
-                or reports_result(sentence)
+                or _REFERS_BACK.search(sentence) or reports_result(sentence)
                 or not 8 <= len(sentence.split()) <= _MAX_METHOD_WORDS)
 
 
@@ -332,8 +331,9 @@ def _outline(body: list[Section]) -> tuple[str, ...]:
     top = [s for s in numbered if len(_numbering(s.heading) or ()) == 1] if numbered else kept
     labels = [re.sub(r"^(?:\d+(?:\.\d+)*|[IVX]+)\.?\s+", "", s.heading).strip() for s in top]
     # 'DESIGNING AI SUPPORTS' set in capitals, in the case the paper's text writes its words
-    text = "\n".join(s.text for s in body)
-    labels = [recase_title(label, text) for label in labels]
+    if any(not any(c.islower() for c in label) for label in labels):
+        text = "\n".join(s.text for s in body)
+        labels = [recase_title(label, text) for label in labels]
     return tuple(dict.fromkeys(label for label in labels if len(label) > 2))[:8]
 
 
