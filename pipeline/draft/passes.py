@@ -21,7 +21,7 @@ from pydantic import BaseModel, create_model
 
 from ..errors import UnusableAnswerError
 from ..models import Passages
-from ..read.passages import reports_result
+from ..read.method import reports_result
 from ..read.sentences import result_score, strip_citations
 from .chat import ChatModel, Messages, Tally
 from .checks import numbers_in

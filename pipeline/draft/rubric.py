@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from ..models import Passages
 from ..models.summary import Summary
-from ..read.passages import reports_result
+from ..read.method import reports_result
 from .checks import numbers_in, squash
 
 RUBRIC_FIELDS = ("keypoints", "objective", "method", "metric", "results", "limitation")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from ..read.passages import leans_on_context, reports_result
+from ..read.method import leans_on_context, reports_result
 from ..read.sentences import split_sentences, strip_citations
 from .checks import squash
 from .passes import third_person

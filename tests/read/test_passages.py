@@ -7,9 +7,9 @@ from paths import SHARED
 
 from pipeline.models import Extract, Section
 from pipeline.read.extract import extract_pdf
+from pipeline.read.method import leans_on_context
 from pipeline.read.passages import (
     find_passages,
-    leans_on_context,
     limitation_passage,
     short_name,
 )

@@ -1,0 +1,166 @@
+"""How a paper's method works: the sentences of its method sections that say so.
+
+An editor's Method names the parts of the method and says how each works, from the method
+sections (not their preliminaries, maths or pointers to figures). `method_overview` takes a
+sentence per section; `method_parts` picks the main parts with a few sentences each, for a small
+model to put each into one bullet; `describes_method` and `leans_on_context` say which sentences
+can stand outside their paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..models import Section
+from .cues import CITES_OTHERS as _CITES_OTHERS
+from .cues import LINK as _LINK
+from .cues import POINTS_AT as _POINTS_AT
+from .cues import ROADMAP as _ROADMAP
+from .cues import prose_sentences
+from .sentences import result_numbers
+
+_PRELIMINARY = re.compile(r"preliminar|background|notation|standard |problem (?:setting|"
+                          r"statement|formulation)|overview of (?:prior|existing)", re.I)
+
+# maths, not prose
+_FORMULA = re.compile(r"[∑∏∫∝≈≤≥∈∀∃∼≃≪≫∂∇θμφψσλαβγδεΓΠΣΛΩ]|\w\(\w+,\s?\w+\)|\s=\s")
+_NOTATION = re.compile(r"\b(?:denotes?|notation|indices|let us|we will use)\b", re.I)
+_BACKGROUND = re.compile(r"\binspired by\b|\b(?:has|have) been (?:\w+ly )?(?:widely |commonly )?"
+                         r"(?:used|applied|adopted|proposed|studied|shown)\b"
+                         r"|^the (?:former|latter)\b|^(?:figure|fig\.|table)\s*\d", re.I)
+# '... as in the example mentioned above', '... in the last section'
+REFERS_BACK = re.compile(
+    r"\b(?:mentioned|discussed|described|defined|introduced|shown|given|explained) (?:above"
+    r"|earlier|before|previously)\b|\babove-mentioned\b|\baforementioned\b"
+    r"|\b(?:last|previous) section\b", re.I)
+# Besides `REFERS_BACK`, what makes a sentence read only beside the text around it: 'Such a
+# procedure ...', 'It can be checked that ...', 'The first term describes ...:', 'Second, (14)'.
+_DANGLING = re.compile(
+    r"^[(\[]|^(?:this|these|that|those|such|it|its|they|their|them|here|then|thus|hence"
+    r"|therefore|also|moreover|furthermore|additionally|similarly|likewise|finally|next|again"
+    r"|in addition|in particular|specifically|note|namely|otherwise|instead|the (?:former|latter)"
+    r"|the (?:first|second|third|last|next|above|following) (?:term|step|equation|expression"
+    r"|case|one))\b|[:?]$"
+    r"|\b(?:next|following) section\b|\bwe (?:now|saw)\b|\(\d+\)|\beqns?\b"
+    r"|[→≡∞]", re.I)
+# What a method's sentence says when it tells how the method works.
+_DESIGN = re.compile(
+    r"\b(?:we|it|which|that|they)\s+(?:\w+\s+){0,2}?(?:propose|introduce|design|devise|use"
+    r"|employ|adopt|apply|divide|split|partition|compute|select|combine|replace|encode|decode|map"
+    r"|project|train|retrieve|generate|construct|build|add|append|concatenate|predict|learn"
+    r"|optimi[sz]e|treat|derive|obtain|reformulate|let)\w*\b|\b(?:consists? of|composed of"
+    r"|comprises?|is made of|works by|is based on|relies on|instead of)\b", re.I)
+_WEAK_START = re.compile(r"^(?:however|but|so|while|although|if|when|since|given|formally"
+                         r"|for (?:example|instance)|roughly|in (?:this|that) format|as)\b", re.I)
+# A sentence that reports a result rather than says what the paper does.
+REPORTS = re.compile(r"\b(?:show|find|found|demonstrate|observe|reveal|confirm|verify)(?:s|ed)?"
+                      r" that\b|\b(?:outperform|surpass|exceed)(?:s|ed)?\b|\bachieve[sd]\b"
+                      r"|\bstate-of-the-art (?:results|performance)\b", re.I)
+_LEAD = re.compile(r"^in this (?:section|subsection|part|chapter)\s*,?\s*", re.I)
+MAX_METHOD = 5
+_OPENING = 5  # sentences of a method section's opening that may stand for it
+_MAX_METHOD_WORDS = 60
+
+
+def reports_result(sentence: str) -> bool:
+    """A sentence that reports a result: 'achieves 28.4 BLEU', 'outperforms', 'we show that',
+    or a measurement (a percentage, a multiple, a decimal)."""
+    measured = {"percent", "multiplier", "decimal"} & set(result_numbers(sentence))
+    return bool(REPORTS.search(sentence) or measured)
+
+
+_POINTS_ON = re.compile(r"\bas follows\b|\bthe following\b|:$"
+                        r"|\((?:top|bottom|left|right|middle|inset)\)", re.I)  # a figure's panel
+
+
+def leans_on_context(sentence: str) -> bool:
+    """A sentence that reads only beside the text around it: 'Such a procedure ...', '... as
+    mentioned above', '... two models as follows.' (not 'This paper ...' or 'This approach
+    ...')."""
+    return bool(REFERS_BACK.search(sentence) or _POINTS_ON.search(sentence) or re.match(
+        r"^(?:such|these|those|this|that)\b(?! (?:paper|work|study|review|survey|article"
+        r"|approach|method|model|framework|system)\b)", sentence, re.I))
+
+
+def numbering(heading: str) -> tuple[int, ...] | None:
+    """'2.1.3 Decoupled RoPE' -> (2, 1, 3); 'IV CORRECTIONS' -> (4,); None without a number."""
+    match = re.match(r"^(\d+(?:\.\d+)*)\.?\s", heading)
+    if match:
+        return tuple(int(n) for n in match.group(1).split("."))
+    roman = re.match(r"^([IVX]+)\.?\s", heading)
+    if roman:
+        values = {"I": 1, "V": 5, "X": 10}
+        digits = [values[c] for c in roman.group(1)]
+        return (sum(-d if i + 1 < len(digits) and d < digits[i + 1] else d
+                    for i, d in enumerate(digits)),)
+    return None
+
+
+def describes_method(sentence: str) -> bool:
+    """A sentence that says how a part of the method works on its own: not background on
+    others' techniques, a caption, maths, notation, a pointer to a section, figure or table, a
+    sentence that leans on the one before ('Such a procedure ...'), or a result."""
+    return not (_CITES_OTHERS.search(sentence) or _LINK.search(sentence)
+                or _BACKGROUND.search(sentence) or _FORMULA.search(sentence)
+                or _NOTATION.search(sentence) or _ROADMAP.search(sentence)
+                or _POINTS_AT.search(sentence) or _DANGLING.search(sentence)
+                or REFERS_BACK.search(sentence) or reports_result(sentence)
+                or not 8 <= len(sentence.split()) <= _MAX_METHOD_WORDS)
+
+
+def method_overview(body: list[Section]) -> tuple[str, ...]:
+    """How the method works: the opening sentences of its sections (preliminaries skipped),
+    spread over its parts (`describes_method`), at most MAX_METHOD, in document order.
+
+    Each part gets its first such sentence before any gets a second, and parts are visited from
+    the top of the method's numbering down, each parent's first child before its second, so
+    that a method of two components (an attention and an expert layer, say) brings both even
+    when the first has four subsections."""
+    parts: list[tuple[tuple[int, ...], list[str]]] = []
+    for index, section in enumerate(body):
+        if section.kind != "method" or _PRELIMINARY.search(section.heading):
+            continue
+        number = numbering(section.heading)
+        depth = len(number) if number else 1
+        rank = number[-1] if number and len(number) > 1 else 0
+        topic = _content_words(section.heading)
+        candidates = [_LEAD.sub("", s) for s in prose_sentences(section) if describes_method(s)]
+        # the section's opening few, best first (a topic sentence, not one deep in a derivation)
+        sentences = sorted(candidates[:_OPENING], key=lambda s: -_method_score(s, topic))
+        if sentences:
+            parts.append(((depth, rank, index), [s[:1].upper() + s[1:] for s in sentences]))
+    parts.sort(key=lambda part: part[0])
+    chosen: dict[tuple[int, int], str] = {}  # (section index, sentence index) -> sentence
+    for turn in range(max((len(p[1]) for p in parts), default=0)):
+        for (_, _, index), sentences in parts:
+            if turn < len(sentences) and len(chosen) < MAX_METHOD:
+                chosen[(index, turn)] = sentences[turn]
+    return tuple(dict.fromkeys(chosen[key] for key in sorted(chosen)))
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.casefold()[:6] for w in re.findall(r"[^\W\d_]{4,}", text)}
+
+
+def _method_score(sentence: str, topic: set[str]) -> int:
+    """How well a sentence tells how its section's part works: it names a design step (+2),
+    its section's subject or a named component (+1 each), it leans on a clause first (-1)."""
+    named = re.search(r"\b[A-Z][a-z]*[A-Z][\w-]*|\b[A-Z]{2,}\b", sentence)
+    return (2 * bool(_DESIGN.search(sentence)) + bool(topic & _content_words(sentence))
+            + bool(named) - bool(_WEAK_START.search(sentence)))
+
+
+def method_components(body: list[Section]) -> tuple[str, ...]:
+    """The method's sub-headings without their numbers: often the names of its parts."""
+    names = []
+    for section in body:
+        if section.kind != "method" or not section.heading:
+            continue
+        label = re.sub(r"^(?:\d+(?:\.\d+)*|[IVX]+|[A-Z](?:\.\d+)*)\.?\s+", "", section.heading)
+        if re.fullmatch(r"[^\d].{2,80}", label) and not _PRELIMINARY.search(label) \
+                and label.casefold() not in ("method", "methods", "methodology", "approach",
+                                             "overview", "implementation", "architecture"):
+            names.append(label.strip())
+    return tuple(dict.fromkeys(names))[:8]
+
+
