@@ -10,6 +10,7 @@ can stand outside their paragraph.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from ..models import Section
 from .cues import CITES_OTHERS as _CITES_OTHERS
@@ -69,7 +70,8 @@ def reports_result(sentence: str) -> bool:
     return bool(REPORTS.search(sentence) or measured)
 
 
-_POINTS_ON = re.compile(r"\bas follows\b|\bthe following\b|:$"
+_POINTS_ON = re.compile(r"\bas follows\b|\bthe following\b|:$|\b(?:described|discussed|detailed"
+                        r"|given|shown|explained) below\b"
                         r"|\((?:top|bottom|left|right|middle|inset)\)", re.I)  # a figure's panel
 
 
@@ -164,3 +166,129 @@ def method_components(body: list[Section]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))[:8]
 
 
+
+
+# A section about the method that is not one of its parts
+_NOT_A_PART = re.compile(r"\b(?:comparisons?|discussion|analys[ie]s|ablations?|complexity|why"
+                         r"|limitations?|summary|overview|intuition|motivation)\b", re.I)
+# a heading that names no part: 'Method', 'Basic Architecture', 'Proposed Approaches'
+GENERIC_PART = re.compile(r"^(?:(?:the|our|proposed|overall|basic|model|system|network)\s+)*"
+                          r"(?:method|methods|methodology|approach|approaches|architecture"
+                          r"|framework|model|design|implementation|system|algorithm)$", re.I)
+_NAME = re.compile(r"\b[A-Z][a-z]*[A-Z][\w-]*|\b[A-Z]{2,}\w*")  # 'DeepSeekMoE', 'MLA', 'KV'
+MAX_PARTS = 3
+_PART_WORDS = 110  # an excerpt's length: a paragraph, read in a few seconds on the local model
+_PROSE = 0.3  # the share of a method's words in readable sentences, below which it is maths
+_LONG_PART = 10  # readable sentences in a section that may stand for two parts
+_PART_SENTENCES = 2  # a part says at least this much from its first describing sentence
+
+
+class _Part(NamedTuple):
+    score: float  # its heading's and half its parent's: how much they name of the topic
+    own: float  # its heading's alone
+    parent: tuple[int, ...]
+    position: int  # the section's place in the body
+    label: str
+    sentences: list[str]
+
+
+def _label(heading: str) -> str:
+    return re.sub(r"^(?:\d+(?:\.\d+)*|[IVX]+|[A-Z](?:\.\d+)*)\.?\s+", "", heading).strip()
+
+
+# a sentence that leans on the paper's equations: '(19)', 'Eqns. (9)', 'Theorem 1.1', '→ ∞'
+_EQUATIONS = re.compile(r"\(\d+\)|\beqns?\b|\btheorem\b|\blemma\b|[→≡∞]|\s[A-Z]\w*\(", re.I)
+
+
+def _readable(sentence: str) -> bool:
+    """A sentence of a paragraph that reads without its formulas, figures and citations (it
+    may lean on the sentence before it: the excerpt keeps their order)."""
+    return not (_FORMULA.search(sentence) or _LINK.search(sentence)
+        or _POINTS_AT.search(sentence) or _ROADMAP.search(sentence)
+        or _NOTATION.search(sentence) or _BACKGROUND.search(sentence)
+        or REFERS_BACK.search(sentence) or _EQUATIONS.search(sentence)
+        or _POINTS_ON.search(sentence)
+        or not sentence[:1].isupper() or sentence.endswith(":")
+        or not 5 <= len(sentence.split()) <= _MAX_METHOD_WORDS)
+
+
+def _excerpt(sentences: list[str]) -> str:
+    """The first sentences, together at most _PART_WORDS words (at least one)."""
+    kept: list[str] = []
+    for sentence in sentences:
+        if kept and sum(len(s.split()) for s in kept) + len(sentence.split()) > _PART_WORDS:
+            break
+        kept.append(sentence)
+    return " ".join(kept)
+
+
+def method_parts(body: list[Section], topic: str) -> tuple[tuple[str, str], ...]:
+    """The main parts of a method, at most MAX_PARTS, in document order: (the section's heading
+    without its number, a paragraph of its sentences that describe the method), for a small
+    model to put each part into one Method bullet.
+
+    A part is a method section with at least two such sentences (`describes_method`), not a
+    preliminary, a comparison or a discussion. The sections whose headings name what the
+    abstract and title (`topic`) name come first: a shared word scores 1 (at most 3), a name
+    such as 'DeepSeekMoE' or 'MLA' 2, and half its parent section's score is added, so that
+    'Low-Rank Key-Value Joint Compression' under 'Multi-Head Latent Attention' ranks high.
+    Parts are spread over the method's subdivisions (the best of each parent section before a
+    second of any), a heading sharing nothing with the topic is taken only to make two parts,
+    and a long section alone may give two (its opening and its middle). A method written as a
+    derivation, with less than _PROSE of its words in sentences that read without their
+    equations (`_readable`; the corpus's two theory papers have 7% and 21%, its others 40% or
+    more), has no parts: ()."""
+    terms = _content_words(topic)
+    names = set(_NAME.findall(topic))
+
+    def score(label: str) -> float:
+        return min(len(_content_words(label) & terms), 3) + 2 * bool(
+            names & set(_NAME.findall(label)))
+
+    prose = [(section, [s for s in prose_sentences(section) if _readable(s)])
+             for section in body if section.kind == "method" and section.text.strip()]
+    words = sum(len(section.text.split()) for section, _ in prose)
+    if not words or sum(len(s.split()) for _, kept in prose for s in kept) < _PROSE * words:
+        return ()  # a derivation: its parts are equations, not paragraphs to put in a bullet
+    scores: dict[tuple[int, ...], float] = {}
+    labels: dict[tuple[int, ...], str] = {}
+    found: list[_Part] = []
+    for index, section in enumerate(body):
+        if section.kind != "method" or not section.heading:
+            continue
+        label = _label(section.heading)
+        number = numbering(section.heading) or (index,)
+        scores[number] = score(label)
+        labels[number] = re.split(r"[:：]\s", label, maxsplit=1)[0]
+        if _PRELIMINARY.search(label) or _NOT_A_PART.search(label):
+            continue
+        sentences = [_LEAD.sub("", s) for s in prose_sentences(section) if _readable(s)]
+        share = sum(len(s.split()) for s in sentences) / max(len(section.text.split()), 1)
+        # from its first sentence that says how the method works (not others' work before it),
+        # or the one before that one when it speaks of the method ('Each layer has two
+        # sub-layers. The first is ...')
+        start = next((i for i, s in enumerate(sentences) if describes_method(s)), None)
+        if start and not (_CITES_OTHERS.search(sentences[start - 1])
+                          or _BACKGROUND.search(sentences[start - 1])):
+            start -= 1
+        if start is None or len(sentences) - start < _PART_SENTENCES or share < _PROSE:
+            continue
+        parent = labels.get(number[:-1], "")
+        if GENERIC_PART.match(label) and parent and not GENERIC_PART.match(parent):
+            label = parent  # 'Basic Architecture' under 'DeepSeekMoE: ...' is DeepSeekMoE's
+        found.append(_Part(scores[number] + scores.get(number[:-1], 0) / 2, scores[number],
+                           number[:-1], index, label, sentences[start:]))
+    found.sort(key=lambda part: (-part.score, part.position))
+    chosen: list[_Part] = []
+    for part in [*found, *found]:  # the best of each subdivision first, then the rest
+        fresh = part.parent not in {c.parent for c in chosen} or len(chosen) >= len(
+            {p.parent for p in found})
+        if part not in chosen and fresh and (part.own > 0 or len(chosen) < 2):
+            chosen.append(part)
+    chosen = sorted(chosen[:MAX_PARTS], key=lambda part: part.position)
+    parts = [(part.position, 0, part.label, _excerpt(part.sentences)) for part in chosen]
+    for part in chosen:  # a long section may stand for two parts
+        if len(part.sentences) >= _LONG_PART and len(parts) < MAX_PARTS:
+            middle = part.sentences[len(part.sentences) // 2:]
+            parts.append((part.position, 1, part.label, _excerpt(middle)))
+    return tuple((label, text) for _, _, label, text in sorted(parts))

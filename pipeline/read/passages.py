@@ -23,7 +23,14 @@ from .cues import POINTS_AT as _POINTS_AT
 from .cues import ROADMAP as _ROADMAP
 from .cues import prose_sentences
 from .limitations import LIMITATION_HEADING, limitation_passage
-from .method import REFERS_BACK, REPORTS, method_components, method_overview, numbering
+from .method import (
+    REFERS_BACK,
+    REPORTS,
+    method_components,
+    method_overview,
+    method_parts,
+    numbering,
+)
 from .model_input import number_sentences
 from .sentences import (
     reports_numbers,
@@ -91,7 +98,8 @@ def _clean(text: str) -> str:
 
 def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.5, *,
                   numbers_budget: int = 500) -> Passages:
-    """The abstract, what the paper does, its method overview and component names, its
+    """The abstract, what the paper does, its method overview, component names and main parts
+    (none for a survey), its
     headline number sentences (abstract and conclusion), the results sections' number
     sentences (within `numbers_budget` tokens, only when the abstract and conclusion give no
     numbers), findings, its conclusion, and where it states its own limitations (empty when it
@@ -132,6 +140,7 @@ def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.
         contributions=contributions,
         method=method_overview(body),
         components=method_components(body),
+        parts=() if survey else method_parts(body, f"{title or extract.title}\n{abstract}"),
         outline=_outline(body),
         headline=headline,
         claims=claims,
