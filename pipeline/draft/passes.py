@@ -21,17 +21,18 @@ from pydantic import BaseModel, create_model
 
 from ..errors import UnusableAnswerError
 from ..models import Passages
-from ..read.method import reports_result
+from ..read.method import GENERIC_PART, reports_result
 from ..read.sentences import result_score, strip_citations
 from .chat import ChatModel, Messages, Tally
 from .checks import numbers_in
-from .schema import FIELD_ANSWERS, DraftAnswer, local_schema, strict_schema
+from .schema import FIELD_ANSWERS, DraftAnswer, local_schema, part_schema, strict_schema
 from .templates import render
 
 # Output tokens per field on the local model: room for the longest answer the grammar lets
 # through, so that a looping model stops here rather than at the endpoint's limit.
 FIELD_TOKENS = {"keypoints": 90, "objective": 150, "method": 330, "metric": 200,
-                "results": 150, "limitation": 130}
+                "results": 150, "limitation": 130, "part": 90}
+MIN_PARTS = 2  # parts of a method (`Passages.parts`) that make its Method one bullet each
 MAX_FOCUS = 6
 # How many of the paper's own sentences stand in for a field no answer could fill.
 QUOTED = {"metric": 1, "results": 1, "limitation": 2}
@@ -71,6 +72,35 @@ def fields_for(passages: Passages) -> list[str]:
     if passages.limitations:
         fields.append("limitation")
     return fields
+
+
+def opening(name: str, known: str = "") -> str:
+    """How a Method bullet on a part starts: its name, as a sentence names it. A name the
+    paper's `known` text (its abstract) writes is written so ('Multi-head Latent Attention');
+    sentence case, keeping acronyms and names with inner capitals ('Identity Mapping by
+    Shortcuts' -> 'Identity mapping by shortcuts', 'MoBA Architecture' -> 'MoBA
+    architecture'); a generic heading gets 'The' ('Basic Architecture' -> 'The basic
+    architecture')."""
+    if GENERIC_PART.match(name):
+        return f"The {name.lower()}"
+    written = re.search(re.escape(name), known, re.I)
+    if written:
+        return written.group()[:1].upper() + written.group()[1:]
+    words = name.split()
+    kept = [w if i == 0 or re.search(r".[A-Z]|^[A-Z]{2}", w) else w.lower()
+            for i, w in enumerate(words)]
+    return " ".join(kept)
+
+
+def method_parts(passages: Passages) -> list[tuple[str, str]]:
+    """What a Method is written from when its method has parts (`Passages.parts`): each part's
+    name (its heading without a subtitle: 'Multi-Head Latent Attention') and its paragraph;
+    empty when the method has fewer than MIN_PARTS parts (a derivation, a survey, a method in
+    one short section)."""
+    if len(passages.parts) < MIN_PARTS:
+        return []
+    return [(re.split(r"[:：]\s", name, maxsplit=1)[0].strip(), text)
+            for name, text in passages.parts]
 
 
 def focus_for(name: str, passages: Passages) -> list[str]:
@@ -130,6 +160,7 @@ class Talk:
     passages: Passages
     language: str
     text: str = ""  # the budgeted model input, for an endpoint; empty on the local model
+    parted: bool = False  # its Method was written part by part (`ask_parts`)
     _paper: str = field(default="", repr=False)
 
     def paper(self) -> str:
@@ -152,9 +183,14 @@ class Talk:
                       schema_enforced=enforced).text
         return {"role": "system", "content": text}
 
-    def question(self, name: str, enforced: bool) -> Messages:
+    def question(self, name: str, enforced: bool, part: tuple[str, str] | None = None
+                 ) -> Messages:
+        """The request for one field; for "part", the part's (name, paragraph)."""
+        focus = [third_person(strip_citations(part[1]))] if part else focus_for(
+            name, self.passages)
         ask = render("field.j2", self.model.root, field=name, survey=self.passages.survey,
-                     focus=focus_for(name, self.passages), schema_enforced=enforced).text
+                     focus=focus, part=part[0] if part else "",
+                     schema_enforced=enforced).text
         return [self.system(enforced), {"role": "user", "content": self.paper() + "\n" + ask}]
 
     def whole(self, enforced: bool) -> Messages:
@@ -166,12 +202,42 @@ class Talk:
         return [self.system(enforced), {"role": "user", "content": self.paper() + "\n" + ask}]
 
 
+def ask_parts(model: ChatModel, talk: Talk, tally: Tally) -> list[str]:
+    """The Method of the local model, one bullet per part of the method (`method_parts`), each
+    its own short request whose answer starts with the part's name (`opening`): asked for the
+    whole Method, a small model copies the abstract's 'we propose X'; asked about one
+    paragraph, it says how that part works. A part with no usable answer is left out; fewer
+    than MIN_PARTS bullets gives [] (the Method is then asked as a whole)."""
+    bullets = []
+    for name, text in method_parts(talk.passages):
+        start = opening(name, talk.passages.abstract)
+
+        def build(enforced: bool, part: tuple[str, str] = (name, text)) -> Messages:
+            return talk.question("part", enforced, part)
+
+        try:
+            answer, _ = model.ask(build, FIELD_ANSWERS["part"], part_schema(
+                start, language=talk.language), tally=tally, paper_id=talk.paper_id,
+                name="method", max_tokens=FIELD_TOKENS["part"], repairs=0)
+        except UnusableAnswerError as exc:
+            log.info("%s: no bullet on %s (%s)", talk.paper_id or "paper", name, exc.message)
+            continue
+        bullets.append(answer.model_dump()["part"])
+    return bullets if len(bullets) >= MIN_PARTS else []
+
+
 def ask_fields(model: ChatModel, talk: Talk, names: list[str], tally: Tally
                ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Each field by its own request (the local model): the values and the raw answers."""
+    """Each field by its own request (the local model): the values and the raw answers. A
+    Method written part by part (`ask_parts`) has no raw answer: it is not asked again."""
     values: dict[str, Any] = {}
     raws: dict[str, str] = {}
     for name in names:
+        if name == "method" and method_parts(talk.passages):
+            values[name] = ask_parts(model, talk, tally)
+            if values[name]:
+                raws[name], talk.parted = "", True
+                continue
 
         def build(enforced: bool, name: str = name) -> Messages:
             return talk.question(name, enforced)

@@ -3,13 +3,15 @@
 `Summary` (in `models`) is the record a draft keeps. A capable endpoint answers `DraftAnswer`
 (every field at once); the built-in model answers one field per request (`FIELD_ANSWERS`), each
 in a shape its grammar holds without cutting a sentence: keypoints as 3 to 5 phrases of 1 to 4
-words, the objective as one sentence, the method as 2 to 4 one-sentence bullets. The digest
+words, the objective as one sentence, the method as 2 to 4 one-sentence bullets or, part by
+part, one sentence that opens with the part's name (`part_schema`). The digest
 section is never asked: it comes from the selection. `strict_schema` turns a shape into the
 schema an endpoint gets; `local_schema` adds the limits llama.cpp's grammar enforces.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -53,6 +55,12 @@ class MethodAnswer(_Answer):
     _clean = field_validator("method")(_bullets)
 
 
+class PartAnswer(_Answer):
+    """One Method bullet on one part of the method (the local model asks one per part)."""
+
+    part: str = Field(min_length=20, description="One sentence on how this part works")
+
+
 class MetricAnswer(_Answer):
     metric: str = Field(min_length=10, description=(
         "The benchmarks and the headline numbers, each number as the paper writes it"))
@@ -69,7 +77,8 @@ class LimitationAnswer(_Answer):
 
 FIELD_ANSWERS: dict[str, type[_Answer]] = {
     "keypoints": KeypointsAnswer, "objective": ObjectiveAnswer, "method": MethodAnswer,
-    "metric": MetricAnswer, "results": ResultsAnswer, "limitation": LimitationAnswer}
+    "metric": MetricAnswer, "results": ResultsAnswer, "limitation": LimitationAnswer,
+    "part": PartAnswer}
 
 
 class DraftAnswer(_Answer):
@@ -139,7 +148,7 @@ OTHER_SCRIPTS = "\u0590-\u08ff\u0900-\u0dff\u0e00-\u0eff\u1100-\u11ff"
 # sentence ends where the model ends it (a 1.5B model does not plan for a character limit; a
 # tight one cut its sentences mid-word). The output token caps in `passes` stop a loop.
 LOCAL_LIMITS = {"keypoint": 60, "objective": 450, "method": 260, "metric": 520, "results": 380,
-                "limitation": 320}
+                "limitation": 320, "part": 260}
 KEYPOINT_WORDS = 4  # the grammar's longest keypoint, in words (the editors': 1 to 4)
 
 
@@ -189,6 +198,21 @@ def local_schema(field: str, *, language: str = "English") -> dict[str, Any]:
     else:  # the Metric may take two sentences; the rest one
         schema["properties"][field] = _sentence(15, LOCAL_LIMITS[field], banned,
                                                 one=field != "metric")
+    return schema
+
+
+def part_schema(opening: str, *, language: str = "English") -> dict[str, Any]:
+    """The local schema of one Method bullet that starts with `opening` (the part's name,
+    'Multi-head latent attention'), so that a small model says what the part does rather than
+    what the question or the paper is about; an opening of other than letters, digits, spaces
+    and hyphens (which a grammar pattern would have to escape) is not enforced."""
+    schema = local_schema("part", language=language)
+    if writes_cjk(language) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9 -]{0,60}", opening):
+        return schema
+    banned = NOT_IN_PATTERN_STRINGS + CJK_CHARACTERS + (
+        OTHER_SCRIPTS if language.casefold().startswith("english") else "")
+    schema["properties"]["part"] = {"type": "string", "pattern": (
+        f'^{opening} ([^".{banned}]|[.][0-9]){{10,{LOCAL_LIMITS["part"] - len(opening)}}}[.]$')}
     return schema
 
 

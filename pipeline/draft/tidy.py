@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from lemminflect import getInflection, getLemma
+
 from ..read.method import leans_on_context, reports_result
 from ..read.sentences import split_sentences, strip_citations
 from .checks import squash
@@ -22,6 +24,13 @@ from .rubric import MIN_KEYPOINTS, cut_short, keypoint_problem, repeats_acronym
 _LABEL = re.compile(  # 'Metric: ...', 'Performance and Efficiency Metrics: ...'
     r"^(?=[^:]{0,50}\b(?:objective|method|metric|result|limitation|evaluation|performance"
     r"|answer|summary|keypoint|finding)s?\b)[A-Z][\w-]*(?: [\w-]+){0,3}:\s+(?=[A-Z0-9])", re.I)
+# before a Method bullet, any short label: 'Encoder and Decoder Stacks: The first is ...'
+_ITEM_LABEL = re.compile(r"^[^:.;]{3,90}:\s+(?=[A-Z])")
+# a bullet that speaks of the question rather than the paper ('One bullet point of the entry's
+# Method from this paragraph: ...')
+_ECHO = re.compile(r"\bbullet points?\b|\b(?:this|the) paragraph\b|\bthe entry\b|\bin (?:your"
+                   r"|their|its) own words\b|\bat most \d+ words\b|\bwhole sentence\b"
+                   r"|\babstract of\b|\bdescrib(?:es|ing) (?:in detail|the method)\b", re.I)
 _LINK = re.compile(r"https?://|github\.com/", re.I)
 _MARKUP = re.compile(r"<|\]\(")  # an HTML tag or a markdown link: the markup gate's to report
 _COMMON = frozenset("the and for with that this from are was were has have its their which "
@@ -64,6 +73,48 @@ def _words(text: str) -> set[str]:
     return {w.casefold() for w in re.findall(r"[^\W_]{3,}", text)} - _COMMON
 
 
+# 'MoBA works by dividing the context into blocks and using a gate': how a small model answers
+# 'how does MoBA work?'
+_WORKS_BY = re.compile(r"^(?P<subject>[^,;]{2,80}?) (?P<verb>works?|operates?|functions?) by "
+                       r"(?P<adverb>\w+ly )?(?P<gerund>\w+ing)\b")
+_AND_GERUND = re.compile(r"(?P<link>,? (?:and|then|and then) (?:\w+ly )?)(?P<gerund>\w+ing)\b")
+
+
+def _finite(gerund: str, tag: str) -> str | None:
+    """'dividing' -> 'divides' (tag VBZ) or 'divide' (VBP); None for a word not a verb."""
+    lemmas = getLemma(gerund, upos="VERB")
+    forms = getInflection(lemmas[0], tag=tag) if lemmas else ()
+    return forms[0] if forms and lemmas[0] != gerund else None
+
+
+def plain_verb(item: str) -> str:
+    """'MoBA works by dividing the context into blocks and using a gate.' -> 'MoBA divides the
+    context into blocks and uses a gate.': the bullet an editor writes, its verbs in the
+    subject's number ('works' takes 'divides', 'work' takes 'divide')."""
+    match = _WORKS_BY.match(item)
+    if not match:
+        return item
+    tag = "VBZ" if match["verb"].endswith("s") else "VBP"
+    verb = _finite(match["gerund"], tag)
+    if verb is None:
+        return item
+    rest = item[match.end():]
+    clause = re.split(r"[,;] (?!and\b|then\b)|\b(?:which|where|while|to)\b", rest, maxsplit=1)
+    head = _AND_GERUND.sub(lambda m: m["link"] + (_finite(m["gerund"], tag) or m["gerund"]),
+                           clause[0])
+    return f"{match['subject']} {match['adverb'] or ''}{verb}{head}{rest[len(clause[0]):]}"
+
+
+def _unlabel(item: str) -> str:
+    """A bullet without a heading of up to 8 words before it ('Encoder and Decoder Stacks:
+    ...', a small model's echo of the part it was asked about); a clause before a colon
+    stays."""
+    label = _ITEM_LABEL.match(item)
+    words = label.group().rstrip(": ").split() if label else []
+    titled = all(w[:1].isupper() or len(w) < 4 for w in words)  # a heading, not a clause
+    return item[label.end():] if label and len(words) <= 8 and titled else item
+
+
 def _heading(item: str, headings: Sequence[str]) -> bool:
     """A bullet that is only a heading of the paper's ('Ordered phase.'), or several."""
     plain = squash(item.rstrip("."))
@@ -74,28 +125,32 @@ def _heading(item: str, headings: Sequence[str]) -> bool:
 
 def method_items(items: list[str], title: str, objective: str = "",
                  headings: Sequence[str] = ()) -> list[str]:
-    """The Method bullets an editor keeps, in order: not cut mid-sentence, not a result ('28.4
-    BLEU on WMT 2014', 'outperforms', 'trained faster than') or a plan, not the Objective again
-    (REPEAT_SHARE of its words), not leaning on text the entry lacks ('Such a procedure ...',
-    '... mentioned above'), not a repeat of another bullet, the bare title or one of the
-    paper's `headings`. Each rule only drops while a bullet remains; given no bullet that
+    """The Method bullets an editor keeps, in order, without a label before them: not an echo
+    of the question ('One bullet point of the entry's Method ...'), not cut mid-sentence, not
+    a result ('28.4 BLEU on WMT 2014', 'outperforms', 'trained faster than') or a plan, not
+    the Objective again (REPEAT_SHARE of its words), not leaning on text the entry lacks ('Such
+    a procedure ...', '... mentioned above'), not a repeat of another bullet (half its words
+    again, for two bullets that open alike: two on one part), the bare title or
+    one of the paper's `headings`. Each rule only drops while a bullet remains; given no bullet that
     passes, the bullets as they came."""
-    kept = items
+    kept = [plain_verb(_unlabel(item)) for item in items]
     goal = _words(objective)
-    for strike in (cut_short, reports_result, leans_on_context, _NOT_METHOD.search,
+    for strike in (_ECHO.search, cut_short, reports_result, leans_on_context, _NOT_METHOD.search,
                    lambda item: _heading(item, headings),
                    lambda item: len(_words(item) & goal) >= REPEAT_SHARE * len(_words(item))):
         remaining = [item for item in kept if not strike(item)]
         kept = remaining or kept
     distinct: list[str] = []
-    seen: list[set[str]] = []
+    seen: list[tuple[set[str], str]] = []  # each kept bullet's words and its first three
     for item in kept:
         words = _words(item)
         if keypoint_problem(item.rstrip("."), title) in ("is the title", "copies the title"):
             continue
-        if all(len(words & other) < 0.85 * min(len(words), len(other)) for other in seen):
+        opens = " ".join(item.split()[:3]).casefold()
+        if all(len(words & other) < (0.5 if opens == start else 0.85) * min(len(words), len(other))
+               for other, start in seen):
             distinct.append(item)
-            seen.append(words)
+            seen.append((words, opens))
     return distinct or kept
 
 

@@ -47,3 +47,36 @@ def test_a_quoted_sentence_loses_the_word_that_tied_it_to_its_paragraph() -> Non
     tried = numbers_in("16x at 10M tokens, 6.5x at 1M tokens")
     assert stand_in("metric", found, tried) == "At 10M tokens MoBA achieves a speedup of 16x. It " \
         "achieves a speedup of up to 6.5x at 1M tokens."
+
+
+def test_a_bullet_on_a_part_opens_with_its_name() -> None:
+    from pipeline.draft.passes import opening
+    abstract = "DeepSeek-V2 adopts Multi-head Latent Attention (MLA) and DeepSeekMoE."
+    assert opening("Multi-Head Latent Attention", abstract) == "Multi-head Latent Attention"
+    assert opening("Identity Mapping by Shortcuts") == "Identity mapping by shortcuts"
+    assert opening("MoBA Architecture") == "MoBA architecture"
+    assert opening("Basic Architecture") == "The basic architecture"
+    assert opening("Proposed Approaches") == "The proposed approaches"
+    assert opening("Crawler", "a crawler and a selector") == "Crawler"
+
+
+def test_the_grammar_of_a_part_holds_its_opening_and_one_sentence() -> None:
+    import re
+
+    from pipeline.draft.schema import part_schema
+    pattern = re.compile(part_schema("MoBA architecture")["properties"]["part"]["pattern"])
+    assert pattern.match("MoBA architecture divides the context into blocks.")
+    assert not pattern.match("The paper describes MoBA architecture, which divides blocks.")
+    assert not pattern.match("MoBA architecture divides blocks. It gates them.")  # one sentence
+    free = part_schema("Scaled (dot) product")["properties"]["part"]["pattern"]
+    assert re.match(free, "The scaled dot product divides by the square root.")  # not enforced
+
+
+def test_a_method_of_fewer_than_two_parts_is_asked_as_a_whole() -> None:
+    from pipeline.draft.passes import method_parts
+    one = Passages(parts=(("Crawler", "The Crawler reads."),))
+    assert method_parts(one) == []
+    two = Passages(parts=(("Multi-Head Latent Attention: Boosting Inference", "MLA compresses."),
+                          ("DeepSeekMoE", "Experts are fine-grained.")))
+    assert [name for name, _ in method_parts(two)] == ["Multi-Head Latent Attention",
+                                                        "DeepSeekMoE"]

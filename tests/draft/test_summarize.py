@@ -506,3 +506,55 @@ def test_a_metric_that_keeps_losing_a_qualifier_is_the_papers_sentence_for_its_n
     assert draft.extras["checks"]["flags"] == [
         "metric: the paper's own sentence, as the model's failed: metric: the paper gives 16% "
         'as "ensemble"; say so beside it']
+
+
+PARTS = (("Feedback Loop", "A feedback loop lets each block attend to the latent "
+                           "representations of the previous block. It adds no new weights."),
+         ("Basic Architecture", "Each block keeps a working memory of its own activations. "
+                                "The memory is carried to the next block."))
+
+
+def test_a_method_with_parts_is_asked_a_bullet_per_part(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    """A small model asked for the whole Method copies the abstract; asked about one part's
+    paragraph, with the bullet opening with the part's name, it says how that part works."""
+    bullets = iter(["Feedback loop works by letting each block attend to the previous block.",
+                    "The basic architecture keeps a working memory of each block's "
+                    "activations."])
+    fields = by_field()
+    chat_api.default = lambda request: ({"part": next(bullets)} if asked_field(request) == "part"
+                                        else fields(request))
+    draft = summarize(make_model(local=True), checked_request(
+        passages=dataclasses.replace(PASSAGES, parts=PARTS)))
+    asked = [asked_field(r) for r in chat_api.requests]
+    assert asked == ["keypoints", "objective", "part", "part", "metric", "limitation"]
+    first = chat_api.requests[2]
+    question = first["messages"][1]["content"]
+    assert "These sentences describe Feedback Loop, a part of the paper's method:\nA feedback " \
+           "loop lets each block" in question
+    assert question.rstrip().endswith("Question: how does Feedback Loop work? Answer with one "
+                                      "sentence of at most 30 words, in your own words; not why "
+                                      "it is needed, not the results.")
+    pattern = first["response_format"]["json_schema"]["schema"]["properties"]["part"]["pattern"]
+    assert pattern.startswith("^Feedback loop ")  # the bullet opens with the part's name
+    assert draft.summary.method == [
+        "Feedback loop lets each block attend to the previous block.",
+        "The basic architecture keeps a working memory of each block's activations."]
+
+
+def test_a_method_whose_parts_fail_is_asked_as_a_whole_and_never_twice(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    passages = dataclasses.replace(PASSAGES, parts=PARTS)
+    chat_api.default = by_field(part=Completion('{"part": "Feedback loop loops loops',
+                                                 finish_reason="length"))
+    draft = summarize(make_model(local=True), checked_request(passages=passages))
+    asked = [asked_field(r) for r in chat_api.requests]
+    assert asked == ["keypoints", "objective", "part", "part", "method", "metric", "limitation"]
+    assert draft.summary.method == FIELDS["method"]["method"]
+    before = len(chat_api.requests)
+    first_person = {"part": "Feedback loop lets my model attend to the previous block."}
+    chat_api.default = by_field(part=first_person)  # flagged, and not asked again
+    draft = summarize(make_model(local=True), checked_request(passages=passages))
+    assert [asked_field(r) for r in chat_api.requests[before:]] == [
+        "keypoints", "objective", "part", "part", "metric", "limitation"]
+    assert draft.extras["checks"]["rubric"]["method"]

@@ -82,3 +82,43 @@ def test_markup_is_left_for_the_markup_gate_to_remove_and_report() -> None:
         f"Improves accuracy by 12.5%. {payload}"
     assert tidy_text("Improves accuracy by 12.5%. Code: https://github.com/x/y") == \
         "Improves accuracy by 12.5%."
+
+
+def test_a_bullet_that_says_how_a_part_works_says_what_it_does() -> None:
+    """'how does MoBA work?' makes a small model write 'MoBA works by dividing ...'; the
+    editors write 'MoBA divides ...', the verb in the subject's number."""
+    from pipeline.draft.tidy import plain_verb
+    assert plain_verb("MoBA works by dividing the context into blocks and using a gate to "
+                      "route each query.") == ("MoBA divides the context into blocks and uses a "
+                                               "gate to route each query.")
+    assert plain_verb("Encoder and decoder stacks work by stacking self-attention layers, with "
+                      "residual connections.") == ("Encoder and decoder stacks stack "
+                                                   "self-attention layers, with residual "
+                                                   "connections.")
+    assert plain_verb("The method works by dynamically selecting blocks.") == \
+        "The method dynamically selects blocks."
+    assert plain_verb("Selector works by taking a query as input, and then using an LLM to "
+                      "decide.") == "Selector takes a query as input, and then uses an LLM to " \
+                                    "decide."
+    unchanged = "The Crawler works by night."  # no verb to put in its place
+    assert plain_verb(unchanged) == unchanged
+    assert plain_verb("MoBA divides the context into blocks.") == \
+        "MoBA divides the context into blocks."
+
+
+def test_a_bullet_with_a_label_or_the_questions_words_is_mended_or_dropped() -> None:
+    items = ["Encoder and Decoder Stacks: Each layer has a self-attention and a feed-forward "
+             "sub-layer.",
+             "One bullet point of the entry's Method from this paragraph: one whole sentence of "
+             "at most 30 words.",
+             "Abstract of the paper, in its own words, describing the method of attention.",
+             "The decoder inserts a third sub-layer that attends over the encoder's output."]
+    assert method_items(items, TITLE, OBJECTIVE) == [
+        "Each layer has a self-attention and a feed-forward sub-layer.", items[3]]
+
+
+def test_two_bullets_on_one_part_that_say_the_same_are_one() -> None:
+    first = "Identity mapping by shortcuts adds the output of a layer to the input of the next."
+    again = "Identity mapping by shortcuts adds the output of a layer to its input, shortening it."
+    other = "Identity mapping by shortcuts uses a projection only when the dimensions differ."
+    assert method_items([first, again, other], TITLE) == [first, other]
