@@ -174,7 +174,7 @@ def _summary(values: dict[str, Any], request: SummaryRequest, *, local: bool) ->
         name: tidy_text(value, LOCAL_LIMITS.get(name) if local else None)
         if isinstance(value, str) else value for name, value in values.items()}
     if isinstance(tidy.get("method"), list):
-        items = [tidy_text(item, LOCAL_LIMITS["method"] if local else None)
+        items = [tidy_text(item, LOCAL_LIMITS["method"] if local else None, clause=True)
                  for item in tidy["method"]]
         passages = request.passages
         tidy["method"] = method_items(items, request.title, tidy.get("objective") or "",

@@ -26,11 +26,14 @@ _LABEL = re.compile(  # 'Metric: ...', 'Performance and Efficiency Metrics: ...'
     r"|answer|summary|keypoint|finding)s?\b)[A-Z][\w-]*(?: [\w-]+){0,3}:\s+(?=[A-Z0-9])", re.I)
 # before a Method bullet, any short label: 'Encoder and Decoder Stacks: The first is ...'
 _ITEM_LABEL = re.compile(r"^[^:.;]{3,90}:\s+(?=[A-Z])")
-# a bullet that speaks of the question rather than the paper ('One bullet point of the entry's
-# Method from this paragraph: ...')
+# a bullet that speaks of the question or the system prompt rather than the paper ('One bullet
+# point of the entry's Method from this paragraph: ...', '..., in the third person, in English
+# only')
 _ECHO = re.compile(r"\bbullet points?\b|\b(?:this|the) paragraph\b|\bthe entry\b|\bin (?:your"
                    r"|their|its) own words\b|\bat most \d+ words\b|\bwhole sentence\b"
-                   r"|\babstract of\b|\bdescrib(?:es|ing) (?:in detail|the method)\b", re.I)
+                   r"|\babstract of\b|\bdescrib(?:es|ed|ing) (?:in detail|the method)\b"
+                   r"|\bin the abstract\b|\bin the third person\b|\bin English only\b"
+                   r"|\busing only what the paper says\b", re.I)
 _LINK = re.compile(r"https?://|github\.com/", re.I)
 _MARKUP = re.compile(r"<|\]\(")  # an HTML tag or a markdown link: the markup gate's to report
 _COMMON = frozenset("the and for with that this from are was were has have its their which "
@@ -44,12 +47,13 @@ _NOT_METHOD = re.compile(r"(?<!\bto )\bachiev\w*|\bstate[ -]of[ -]the[ -]art\b|\
                          r"|\bplans? to\b|\bfuture\b|\bexcited\b", re.I)
 
 
-def tidy_text(text: str, limit: int | None = None) -> str:
+def tidy_text(text: str, limit: int | None = None, *, clause: bool = False) -> str:
     """One field's text: the third person, no label, link, backtick or citation marker, no
     sentence of fewer than three words (what is left of a small model's stray output), whole
     sentences. `limit`: the local grammar's length limit, where a sentence was cut and given
-    a full stop it does not have: it ends at its last whole sentence, or loses that stop so
-    that the rubric sees it cut."""
+    a full stop it does not have: it ends at its last whole sentence, with `clause` (a Method
+    bullet: one sentence) at its last comma past half its length, or loses that stop so that
+    the rubric sees it cut."""
     at_limit = limit is not None and len(text) >= limit - 2
     text = strip_citations(text.replace("`", ""))
     text = _LABEL.sub("", text, count=1)
@@ -62,8 +66,11 @@ def tidy_text(text: str, limit: int | None = None) -> str:
     text = text[:1].upper() + text[1:]
     if at_limit or (limit is not None and cut_short(text)):
         end = max(text[:-1].rfind(". "), text[:-1].rfind("; "))
+        comma = text[:-1].rfind(", ") if clause else -1  # a bullet loses its last clause
         if end >= (20 if at_limit else len(text) * 0.3):
             text = text[:end] + "."
+        elif comma >= len(text) * 0.5:
+            text = text[:comma] + "."
         elif at_limit:
             text = text.rstrip(".")
     return text

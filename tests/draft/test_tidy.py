@@ -112,7 +112,10 @@ def test_a_bullet_with_a_label_or_the_questions_words_is_mended_or_dropped() -> 
              "One bullet point of the entry's Method from this paragraph: one whole sentence of "
              "at most 30 words.",
              "Abstract of the paper, in its own words, describing the method of attention.",
-             "The decoder inserts a third sub-layer that attends over the encoder's output."]
+             "The decoder inserts a third sub-layer that attends over the encoder's output.",
+             "Multi-head attention in the Transformer, by the authors, in the third person, in "
+             "English only.",  # the system prompt
+             "The architecture, with attention, is described in detail in the abstract."]
     assert method_items(items, TITLE, OBJECTIVE) == [
         "Each layer has a self-attention and a feed-forward sub-layer.", items[3]]
 
@@ -122,3 +125,14 @@ def test_two_bullets_on_one_part_that_say_the_same_are_one() -> None:
     again = "Identity mapping by shortcuts adds the output of a layer to its input, shortening it."
     other = "Identity mapping by shortcuts uses a projection only when the dimensions differ."
     assert method_items([first, again, other], TITLE) == [first, other]
+
+
+def test_a_bullet_the_grammar_cut_loses_its_last_clause() -> None:
+    bullet = ("Applications of attention use self-attention layers in the encoder and decoder, "
+              "which lets every position attend to every other, making translation faster than R.")
+    assert tidy_text(bullet, len(bullet), clause=True) == (
+        "Applications of attention use self-attention layers in the encoder and decoder, which "
+        "lets every position attend to every other.")
+    assert tidy_text(bullet, len(bullet)) == bullet.rstrip(".")  # other fields: flagged as cut
+    early = "Attention, which lets every position attend to every other position of the input"
+    assert tidy_text(early + ".", len(early) + 1, clause=True) == early  # no clause to lose
