@@ -22,6 +22,7 @@ from pydantic import BaseModel, create_model
 from ..errors import UnusableAnswerError
 from ..models import Passages
 from ..read.method import GENERIC_PART, reports_result
+from ..read.passages import short_name
 from ..read.sentences import result_score, strip_citations
 from .chat import ChatModel, Messages, Tally
 from .checks import numbers_in
@@ -74,13 +75,16 @@ def fields_for(passages: Passages) -> list[str]:
     return fields
 
 
-def opening(name: str, known: str = "") -> str:
+def opening(name: str, known: str = "", title: str = "") -> str:
     """How a Method bullet on a part starts: its name, as a sentence names it. A name the
     paper's `known` text (its abstract) writes is written so ('Multi-head Latent Attention');
     sentence case, keeping acronyms and names with inner capitals ('Identity Mapping by
     Shortcuts' -> 'Identity mapping by shortcuts', 'MoBA Architecture' -> 'MoBA
     architecture'); a generic heading gets 'The' ('Basic Architecture' -> 'The basic
-    architecture')."""
+    architecture'), an overview the name the `title` gives the work ('PaSa: ...' -> 'PaSa')
+    or 'The method'."""
+    if re.fullmatch(r"(?:an? )?overview", name, re.I):  # of the whole method: its name
+        return short_name(title) or "The method"
     if GENERIC_PART.match(name):
         return f"The {name.lower()}"
     written = re.search(re.escape(name), known, re.I)
@@ -210,7 +214,7 @@ def ask_parts(model: ChatModel, talk: Talk, tally: Tally) -> list[str]:
     than MIN_PARTS bullets gives [] (the Method is then asked as a whole)."""
     bullets = []
     for name, text in method_parts(talk.passages):
-        start = opening(name, talk.passages.abstract)
+        start = opening(name, talk.passages.abstract, talk.title)
 
         def build(enforced: bool, part: tuple[str, str] = (name, text)) -> Messages:
             return talk.question("part", enforced, part)

@@ -170,11 +170,12 @@ def method_components(body: list[Section]) -> tuple[str, ...]:
 
 # A section about the method that is not one of its parts
 _NOT_A_PART = re.compile(r"\b(?:comparisons?|discussion|analys[ie]s|ablations?|complexity|why"
-                         r"|limitations?|summary|overview|intuition|motivation)\b", re.I)
+                         r"|limitations?|summary|intuition|motivation)\b", re.I)
 # a heading that names no part: 'Method', 'Basic Architecture', 'Proposed Approaches'
 GENERIC_PART = re.compile(r"^(?:(?:the|our|proposed|overall|basic|model|system|network)\s+)*"
                           r"(?:method|methods|methodology|approach|approaches|architecture"
-                          r"|framework|model|design|implementation|system|algorithm)$", re.I)
+                          r"|framework|model|design|implementation|system|algorithm|overview)$",
+                          re.I)
 _NAME = re.compile(r"\b[A-Z][a-z]*[A-Z][\w-]*|\b[A-Z]{2,}\w*")  # 'DeepSeekMoE', 'MLA', 'KV'
 MAX_PARTS = 3
 _PART_WORDS = 110  # an excerpt's length: a paragraph, read in a few seconds on the local model
@@ -200,15 +201,19 @@ def _label(heading: str) -> str:
 _EQUATIONS = re.compile(r"\(\d+\)|\beqns?\b|\btheorem\b|\blemma\b|[→≡∞]|\s[A-Z]\w*\(", re.I)
 
 
+# an example query the paper quotes ('Is there any works that ...'), not a sentence about it
+_QUESTION = re.compile(r"(?:is|are|do|does|can|could|what|which|who|why) ", re.I)
+
+
 def _readable(sentence: str) -> bool:
     """A sentence of a paragraph that reads without its formulas, figures and citations (it
-    may lean on the sentence before it: the excerpt keeps their order)."""
+    may lean on the sentence before it: the excerpt keeps their order); not a question."""
     return not (_FORMULA.search(sentence) or _LINK.search(sentence)
         or _POINTS_AT.search(sentence) or _ROADMAP.search(sentence)
         or _NOTATION.search(sentence) or _BACKGROUND.search(sentence)
         or REFERS_BACK.search(sentence) or _EQUATIONS.search(sentence)
         or _POINTS_ON.search(sentence)
-        or not sentence[:1].isupper() or sentence.endswith(":")
+        or not sentence[:1].isupper() or sentence.endswith((":", "?")) or _QUESTION.match(sentence)
         or not 5 <= len(sentence.split()) <= _MAX_METHOD_WORDS)
 
 
@@ -231,7 +236,8 @@ def method_parts(body: list[Section], topic: str) -> tuple[tuple[str, str], ...]
     preliminary, a comparison or a discussion. The sections whose headings name what the
     abstract and title (`topic`) name come first: a shared word scores 1 (at most 3), a name
     such as 'DeepSeekMoE' or 'MLA' 2, and half its parent section's score is added, so that
-    'Low-Rank Key-Value Joint Compression' under 'Multi-Head Latent Attention' ranks high.
+    'Low-Rank Key-Value Joint Compression' under 'Multi-Head Latent Attention' ranks high; an
+    'Overview' scores 1.
     Parts are spread over the method's subdivisions (the best of each parent section before a
     second of any), a heading sharing nothing with the topic is taken only to make two parts,
     and a long section alone may give two (its opening and its middle). A method written as a
@@ -258,7 +264,9 @@ def method_parts(body: list[Section], topic: str) -> tuple[tuple[str, str], ...]
             continue
         label = _label(section.heading)
         number = numbering(section.heading) or (index,)
-        scores[number] = score(label)
+        # an overview of the method tells what all its parts do: as good as a named part
+        scores[number] = score(label) or float(bool(re.fullmatch(r"(?:an? )?overview", label,
+                                                                 re.I)))
         labels[number] = re.split(r"[:：]\s", label, maxsplit=1)[0]
         if _PRELIMINARY.search(label) or _NOT_A_PART.search(label):
             continue
@@ -273,11 +281,14 @@ def method_parts(body: list[Section], topic: str) -> tuple[tuple[str, str], ...]
             start -= 1
         if start is None or len(sentences) - start < _PART_SENTENCES or share < _PROSE:
             continue
+        own = scores[number]
         parent = labels.get(number[:-1], "")
-        if GENERIC_PART.match(label) and parent and not GENERIC_PART.match(parent):
-            label = parent  # 'Basic Architecture' under 'DeepSeekMoE: ...' is DeepSeekMoE's
-        found.append(_Part(scores[number] + scores.get(number[:-1], 0) / 2, scores[number],
-                           number[:-1], index, label, sentences[start:]))
+        if GENERIC_PART.match(label) and parent and not GENERIC_PART.match(parent) \
+                and "implementation" not in label.casefold():  # how it was run, not a part
+            # 'Basic Architecture' under 'DeepSeekMoE: ...' is DeepSeekMoE's, and scores so
+            label, own = parent, score(parent)
+        found.append(_Part(own + scores.get(number[:-1], 0) / 2, own, number[:-1], index,
+                           label, sentences[start:]))
     found.sort(key=lambda part: (-part.score, part.position))
     chosen: list[_Part] = []
     for part in [*found, *found]:  # the best of each subdivision first, then the rest

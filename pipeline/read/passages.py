@@ -140,7 +140,8 @@ def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.
         contributions=contributions,
         method=method_overview(body),
         components=method_components(body),
-        parts=() if survey else method_parts(body, f"{title or extract.title}\n{abstract}"),
+        parts=() if survey else method_parts(  # named where the paper says what it does
+            body, "\n".join((title or extract.title, abstract, *contributions))),
         outline=_outline(body),
         headline=headline,
         claims=claims,

@@ -58,6 +58,8 @@ def test_a_bullet_on_a_part_opens_with_its_name() -> None:
     assert opening("Basic Architecture") == "The basic architecture"
     assert opening("Proposed Approaches") == "The proposed approaches"
     assert opening("Crawler", "a crawler and a selector") == "Crawler"
+    assert opening("Overview", title="PaSa: An LLM Agent for Paper Search") == "PaSa"
+    assert opening("Overview", title="Attention Is All You Need") == "The method"
 
 
 def test_the_grammar_of_a_part_holds_its_opening_and_one_sentence() -> None:

@@ -113,3 +113,16 @@ def test_the_corpus_papers_methods_parts() -> None:
     assert "Crawler" in names["2501.10120v1"] and "Selector" in names["2501.10120v1"]
     assert "MoBA Architecture" in names["2502.13189"]
     assert found["1111.2011v2"] == found["1906.08632v2"] == ()
+
+
+def test_an_overview_is_a_part_and_a_quoted_question_is_not_prose() -> None:
+    overview = ("The system consists of two agents that work in turn. "
+                "Is there any work that analyses the scaling law of multi-module models. "
+                "The first agent searches and the second agent judges each paper it finds.")
+    long = " ".join(f"The Crawler step {n} reads the queue and expands paper number {n} further."
+                    for n in range(12))
+    parts = method_parts(body(("4.1 Overview", overview), ("4.2 Crawler", long),
+                              ("4.3 Selector", SELECTOR)), TOPIC)
+    # the overview before a second part from the long section
+    assert [name for name, _ in parts] == ["Overview", "Crawler", "Selector"]
+    assert "Is there" not in parts[0][1]  # an example query the paper quotes
