@@ -216,8 +216,10 @@ def ask_parts(model: ChatModel, talk: Talk, tally: Tally) -> list[str]:
     for name, text in method_parts(talk.passages):
         start = opening(name, talk.passages.abstract, talk.title)
 
-        def build(enforced: bool, part: tuple[str, str] = (name, text)) -> Messages:
-            return talk.question("part", enforced, part)
+        named = start[:1].lower() + start[1:] if start.startswith("The ") else start
+
+        def build(enforced: bool, part: tuple[str, str] = (named, text)) -> Messages:
+            return talk.question("part", enforced, part)  # named as its bullet opens
 
         try:
             answer, _ = model.ask(build, FIELD_ANSWERS["part"], part_schema(

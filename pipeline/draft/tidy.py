@@ -83,7 +83,7 @@ def _words(text: str) -> set[str]:
 # 'MoBA works by dividing the context into blocks and using a gate': how a small model answers
 # 'how does MoBA work?'
 _WORKS_BY = re.compile(r"^(?P<subject>[^,;]{2,80}?) (?P<verb>works?|operates?|functions?) by "
-                       r"(?P<adverb>\w+ly )?(?P<gerund>\w+ing)\b")
+                       r"(?P<adverb>(?:\w+ly|first|also|then) )?(?P<gerund>\w+ing)\b")
 _AND_GERUND = re.compile(r"(?P<link>,? (?:and|then|and then) (?:\w+ly )?)(?P<gerund>\w+ing)\b")
 
 

@@ -530,9 +530,9 @@ def test_a_method_with_parts_is_asked_a_bullet_per_part(
     assert asked == ["keypoints", "objective", "part", "part", "metric", "limitation"]
     first = chat_api.requests[2]
     question = first["messages"][1]["content"]
-    assert "These sentences describe Feedback Loop, a part of the paper's method:\nA feedback " \
-           "loop lets each block" in question
-    assert question.rstrip().endswith("Question: how does Feedback Loop work? Answer with one "
+    assert "These sentences of the paper's method describe Feedback loop:\nA feedback loop " \
+           "lets each block" in question
+    assert question.rstrip().endswith("Question: how does Feedback loop work? Answer with one "
                                       "sentence of at most 30 words, in your own words; not why "
                                       "it is needed, not the results.")
     pattern = first["response_format"]["json_schema"]["schema"]["properties"]["part"]["pattern"]
@@ -540,6 +540,8 @@ def test_a_method_with_parts_is_asked_a_bullet_per_part(
     assert draft.summary.method == [
         "Feedback loop lets each block attend to the previous block.",
         "The basic architecture keeps a working memory of each block's activations."]
+    second = chat_api.requests[3]["messages"][1]["content"]
+    assert "how does the basic architecture work?" in second
 
 
 def test_a_method_whose_parts_fail_is_asked_as_a_whole_and_never_twice(

@@ -97,6 +97,7 @@ def test_a_bullet_that_says_how_a_part_works_says_what_it_does() -> None:
                                                    "connections.")
     assert plain_verb("The method works by dynamically selecting blocks.") == \
         "The method dynamically selects blocks."
+    assert plain_verb("PaSa works by first crawling the query.") == "PaSa first crawls the query."
     assert plain_verb("Selector works by taking a query as input, and then using an LLM to "
                       "decide.") == "Selector takes a query as input, and then uses an LLM to " \
                                     "decide."
