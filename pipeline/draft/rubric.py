@@ -263,8 +263,21 @@ def check_baseline(name: str, text: str | None, passages: Passages, rubric: Rubr
                               "compares with")
 
 
+# the same one to four words three times in a row: a small model caught in a loop ('in
+# Chemistry in Chemistry in Chemistry')
+_LOOP = re.compile(r"\b((?:\w+\W+){1,4}?)\1\1", re.I)
+
+
+def loops(text: str) -> bool:
+    """True for text that repeats the same one to four words three times running."""
+    return bool(_LOOP.search(text + " "))
+
+
 def check_junk(name: str, text: str | None, rubric: Rubric) -> None:
-    """What pypdf leaves of a figure (a run of bare numbers) or a link: never part of an entry."""
+    """What pypdf leaves of a figure (a run of bare numbers), a link, or a looping model's
+    repeats: never part of an entry."""
+    if text and loops(text):
+        rubric.fail(name, f"{name}: the same words over and over, not a sentence")
     if text and _NUMBER_RUN.search(text):
         rubric.fail(name, f"{name}: a run of bare numbers, not a sentence")
     if text and _LINK.search(text):

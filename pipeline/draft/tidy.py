@@ -19,7 +19,7 @@ from ..read.method import leans_on_context, reports_result
 from ..read.sentences import split_sentences, strip_citations
 from .checks import squash
 from .passes import third_person
-from .rubric import MIN_KEYPOINTS, cut_short, keypoint_problem, repeats_acronym
+from .rubric import MIN_KEYPOINTS, cut_short, keypoint_problem, loops, repeats_acronym
 
 _LABEL = re.compile(  # 'Metric: ...', 'Performance and Efficiency Metrics: ...'
     r"^(?=[^:]{0,50}\b(?:objective|method|metric|result|limitation|evaluation|performance"
@@ -132,7 +132,8 @@ def _heading(item: str, headings: Sequence[str]) -> bool:
 
 def method_items(items: list[str], title: str, objective: str = "",
                  headings: Sequence[str] = ()) -> list[str]:
-    """The Method bullets an editor keeps, in order, without a label before them: not an echo
+    """The Method bullets an editor keeps, in order, without a label before them: not a loop
+    ('in Chemistry in Chemistry in Chemistry'), not an echo
     of the question ('One bullet point of the entry's Method ...'), not cut mid-sentence, not
     a result ('28.4 BLEU on WMT 2014', 'outperforms', 'trained faster than') or a plan, not
     the Objective again (REPEAT_SHARE of its words), not leaning on text the entry lacks ('Such
@@ -142,7 +143,8 @@ def method_items(items: list[str], title: str, objective: str = "",
     passes, the bullets as they came."""
     kept = [plain_verb(_unlabel(item)) for item in items]
     goal = _words(objective)
-    for strike in (_ECHO.search, cut_short, reports_result, leans_on_context, _NOT_METHOD.search,
+    for strike in (loops, _ECHO.search, cut_short, reports_result, leans_on_context,
+                   _NOT_METHOD.search,
                    lambda item: _heading(item, headings),
                    lambda item: len(_words(item) & goal) >= REPEAT_SHARE * len(_words(item))):
         remaining = [item for item in kept if not strike(item)]

@@ -230,3 +230,11 @@ def test_a_comparison_the_paper_does_not_make_is_caught() -> None:
                              "mechanisms.", found, rubric)
     assert rubric.failures["metric"] == [
         'metric: "traditional sink or window mechanisms" is not what the paper compares with']
+
+
+def test_a_model_caught_in_a_loop_is_no_sentence() -> None:
+    from pipeline.draft.rubric import loops
+    assert loops("A review of LLMs in Chemistry in Chemistry in Chemistry in Chemistry.")
+    assert loops("Accuracy improves by 16.0% 16.0% 16.0%")
+    assert not loops("It was a very very good idea, layer by layer by layer.")
+    assert not loops("The encoder and the decoder use attention, attention and more.")

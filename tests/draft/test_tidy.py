@@ -137,3 +137,9 @@ def test_a_bullet_the_grammar_cut_loses_its_last_clause() -> None:
     assert tidy_text(bullet, len(bullet)) == bullet.rstrip(".")  # other fields: flagged as cut
     early = "Attention, which lets every position attend to every other position of the input"
     assert tidy_text(early + ".", len(early) + 1, clause=True) == early  # no clause to lose
+
+
+def test_a_looping_bullet_is_dropped() -> None:
+    loop = "The review covers LLMs in Chemistry in Chemistry in Chemistry in Chemistry."
+    kept = "The review covers encoder-only and decoder-only language models."
+    assert method_items([loop, kept], TITLE) == [kept]
