@@ -21,7 +21,7 @@ from pydantic import BaseModel, create_model
 
 from ..errors import UnusableAnswerError
 from ..models import Passages
-from ..read.method import GENERIC_PART, reports_result
+from ..read.method import GENERIC_PART, OVERVIEW, part_name, reports_result
 from ..read.passages import short_name
 from ..read.sentences import result_score, strip_citations
 from .chat import ChatModel, Messages, Tally
@@ -83,7 +83,7 @@ def opening(name: str, known: str = "", title: str = "") -> str:
     architecture'); a generic heading gets 'The' ('Basic Architecture' -> 'The basic
     architecture'), an overview the name the `title` gives the work ('PaSa: ...' -> 'PaSa')
     or 'The method'."""
-    if re.fullmatch(r"(?:an? )?overview", name, re.I):  # of the whole method: its name
+    if OVERVIEW.fullmatch(name):  # of the whole method: its name
         return short_name(title) or "The method"
     if GENERIC_PART.match(name):
         return f"The {name.lower()}"
@@ -103,8 +103,7 @@ def method_parts(passages: Passages) -> list[tuple[str, str]]:
     one short section)."""
     if len(passages.parts) < MIN_PARTS:
         return []
-    return [(re.split(r"[:：]\s", name, maxsplit=1)[0].strip(), text)
-            for name, text in passages.parts]
+    return [(part_name(name), text) for name, text in passages.parts]
 
 
 def focus_for(name: str, passages: Passages) -> list[str]:
@@ -215,7 +214,6 @@ def ask_parts(model: ChatModel, talk: Talk, tally: Tally) -> list[str]:
     bullets = []
     for name, text in method_parts(talk.passages):
         start = opening(name, talk.passages.abstract, talk.title)
-
         named = start[:1].lower() + start[1:] if start.startswith("The ") else start
 
         def build(enforced: bool, part: tuple[str, str] = (named, text)) -> Messages:
@@ -239,11 +237,10 @@ def ask_fields(model: ChatModel, talk: Talk, names: list[str], tally: Tally
     values: dict[str, Any] = {}
     raws: dict[str, str] = {}
     for name in names:
-        if name == "method" and method_parts(talk.passages):
-            values[name] = ask_parts(model, talk, tally)
-            if values[name]:
-                raws[name], talk.parted = "", True
-                continue
+        bullets = ask_parts(model, talk, tally) if name == "method" else []
+        if bullets:  # no parts, or too few answered: the Method is asked as a whole
+            values[name], raws[name], talk.parted = bullets, "", True
+            continue
 
         def build(enforced: bool, name: str = name) -> Messages:
             return talk.question(name, enforced)

@@ -156,15 +156,24 @@ def writes_cjk(language: str) -> bool:
     return any(name in language.casefold() for name in CJK_LANGUAGES)
 
 
-def _sentence(least: int, most: int, banned: str, *, one: bool = True) -> dict[str, Any]:
-    """A string that starts with a capital or digit and ends with a full stop; with `one`, a
-    single sentence: a full stop inside it must not be followed by a space (3.5 and e.g. pass),
-    so the model ends its answer where it ends its sentence."""
+def _sentence(least: int, most: int, banned: str, *, one: bool = True, opening: str = ""
+              ) -> dict[str, Any]:
+    """A string that starts with a capital or digit (or with `opening` and a space) and ends
+    with a full stop; with `one`, a single sentence: a full stop inside it must not be
+    followed by a space (3.5 and e.g. pass), so the model ends its answer where it ends its
+    sentence."""
+    start = f"{opening} " if opening else "[A-Z0-9]"
     if not one:
-        return {"type": "string", "pattern": f'^[A-Z0-9][^"{banned}]{{{least},{most}}}[.]$'}
+        return {"type": "string", "pattern": f'^{start}[^"{banned}]{{{least},{most}}}[.]$'}
     return {"type": "string",  # after a full stop only a digit: '3.5' (a '.json' token ended
             # sentences when any character could follow)
-            "pattern": f'^[A-Z0-9]([^".{banned}]|[.][0-9]){{{least},{most}}}[.]$'}
+            "pattern": f'^{start}([^".{banned}]|[.][0-9]){{{least},{most}}}[.]$'}
+
+
+def _banned(language: str) -> str:
+    """What the local grammar keeps out of prose in `language` (`local_schema`)."""
+    banned = NOT_IN_PATTERN_STRINGS + ("" if writes_cjk(language) else CJK_CHARACTERS)
+    return banned + (OTHER_SCRIPTS if language.casefold().startswith("english") else "")
 
 
 def local_schema(field: str, *, language: str = "English") -> dict[str, Any]:
@@ -175,9 +184,7 @@ def local_schema(field: str, *, language: str = "English") -> dict[str, Any]:
     language is Chinese, Japanese or Korean, CJK characters, which a small model otherwise
     strays into now and then. Prose ends with a full stop; keypoints are 1 to 4 words.
     """
-    banned = NOT_IN_PATTERN_STRINGS + ("" if writes_cjk(language) else CJK_CHARACTERS)
-    if language.casefold().startswith("english"):
-        banned += OTHER_SCRIPTS
+    banned = _banned(language)
     schema = strict_schema(FIELD_ANSWERS[field])
     prop = schema["properties"][field]
     if field == "keypoints" and writes_cjk(language):
@@ -209,10 +216,8 @@ def part_schema(opening: str, *, language: str = "English") -> dict[str, Any]:
     schema = local_schema("part", language=language)
     if writes_cjk(language) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9 -]{0,60}", opening):
         return schema
-    banned = NOT_IN_PATTERN_STRINGS + CJK_CHARACTERS + (
-        OTHER_SCRIPTS if language.casefold().startswith("english") else "")
-    schema["properties"]["part"] = {"type": "string", "pattern": (
-        f'^{opening} ([^".{banned}]|[.][0-9]){{10,{LOCAL_LIMITS["part"] - len(opening)}}}[.]$')}
+    schema["properties"]["part"] = _sentence(10, LOCAL_LIMITS["part"] - len(opening),
+                                             _banned(language), opening=opening)
     return schema
 
 

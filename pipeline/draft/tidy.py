@@ -133,14 +133,13 @@ def _heading(item: str, headings: Sequence[str]) -> bool:
 def method_items(items: list[str], title: str, objective: str = "",
                  headings: Sequence[str] = ()) -> list[str]:
     """The Method bullets an editor keeps, in order, without a label before them: not a loop
-    ('in Chemistry in Chemistry in Chemistry'), not an echo
-    of the question ('One bullet point of the entry's Method ...'), not cut mid-sentence, not
-    a result ('28.4 BLEU on WMT 2014', 'outperforms', 'trained faster than') or a plan, not
-    the Objective again (REPEAT_SHARE of its words), not leaning on text the entry lacks ('Such
-    a procedure ...', '... mentioned above'), not a repeat of another bullet (half its words
-    again, for two bullets that open alike: two on one part), the bare title or
-    one of the paper's `headings`. Each rule only drops while a bullet remains; given no bullet that
-    passes, the bullets as they came."""
+    ('in Chemistry in Chemistry in Chemistry'), not an echo of the question ('One bullet point
+    of the entry's Method ...'), not cut mid-sentence, not a result ('28.4 BLEU on WMT 2014',
+    'outperforms', 'trained faster than') or a plan, not the Objective again (REPEAT_SHARE of
+    its words), not leaning on text the entry lacks ('Such a procedure ...', '... mentioned
+    above'), not a repeat of another bullet (half its words again, for two bullets that open
+    alike: two on one part), the bare title or one of the paper's `headings`. Each rule only
+    drops while a bullet remains; given no bullet that passes, the bullets as they came."""
     kept = [plain_verb(_unlabel(item)) for item in items]
     goal = _words(objective)
     for strike in (loops, _ECHO.search, cut_short, reports_result, leans_on_context,

@@ -34,6 +34,8 @@ REFERS_BACK = re.compile(
     r"\b(?:mentioned|discussed|described|defined|introduced|shown|given|explained) (?:above"
     r"|earlier|before|previously)\b|\babove-mentioned\b|\baforementioned\b"
     r"|\b(?:last|previous) section\b", re.I)
+# a reference to an equation or a limit: '(14)', 'Eqns.', '→ ∞'
+_EQUATION_REFS = r"\(\d+\)|\beqns?\b|[→≡∞]"
 # Besides `REFERS_BACK`, what makes a sentence read only beside the text around it: 'Such a
 # procedure ...', 'It can be checked that ...', 'The first term describes ...:', 'Second, (14)'.
 _DANGLING = re.compile(
@@ -42,8 +44,7 @@ _DANGLING = re.compile(
     r"|in addition|in particular|specifically|note|namely|otherwise|instead|the (?:former|latter)"
     r"|the (?:first|second|third|last|next|above|following) (?:term|step|equation|expression"
     r"|case|one))\b|[:?]$"
-    r"|\b(?:next|following) section\b|\bwe (?:now|saw)\b|\(\d+\)|\beqns?\b"
-    r"|[→≡∞]", re.I)
+    rf"|\b(?:next|following) section\b|\bwe (?:now|saw)\b|{_EQUATION_REFS}", re.I)
 # What a method's sentence says when it tells how the method works.
 _DESIGN = re.compile(
     r"\b(?:we|it|which|that|they)\s+(?:\w+\s+){0,2}?(?:propose|introduce|design|devise|use"
@@ -98,16 +99,22 @@ def numbering(heading: str) -> tuple[int, ...] | None:
     return None
 
 
+def _plain_prose(sentence: str) -> bool:
+    """Not maths, notation, background, a caption, a link, or a pointer to a section, figure,
+    table or earlier text: what a sentence of a method needs to be read in a digest."""
+    return not (_FORMULA.search(sentence) or _LINK.search(sentence)
+                or _POINTS_AT.search(sentence) or _ROADMAP.search(sentence)
+                or _NOTATION.search(sentence) or _BACKGROUND.search(sentence)
+                or REFERS_BACK.search(sentence))
+
+
 def describes_method(sentence: str) -> bool:
-    """A sentence that says how a part of the method works on its own: not background on
-    others' techniques, a caption, maths, notation, a pointer to a section, figure or table, a
-    sentence that leans on the one before ('Such a procedure ...'), or a result."""
-    return not (_CITES_OTHERS.search(sentence) or _LINK.search(sentence)
-                or _BACKGROUND.search(sentence) or _FORMULA.search(sentence)
-                or _NOTATION.search(sentence) or _ROADMAP.search(sentence)
-                or _POINTS_AT.search(sentence) or _DANGLING.search(sentence)
-                or REFERS_BACK.search(sentence) or reports_result(sentence)
-                or not 8 <= len(sentence.split()) <= _MAX_METHOD_WORDS)
+    """A sentence that says how a part of the method works on its own: plain prose
+    (`_plain_prose`), not background on others' techniques, a sentence that leans on the one
+    before ('Such a procedure ...'), or a result."""
+    return _plain_prose(sentence) and not (
+        _CITES_OTHERS.search(sentence) or _DANGLING.search(sentence)
+        or reports_result(sentence) or not 8 <= len(sentence.split()) <= _MAX_METHOD_WORDS)
 
 
 def method_overview(body: list[Section]) -> tuple[str, ...]:
@@ -158,11 +165,11 @@ def method_components(body: list[Section]) -> tuple[str, ...]:
     for section in body:
         if section.kind != "method" or not section.heading:
             continue
-        label = re.sub(r"^(?:\d+(?:\.\d+)*|[IVX]+|[A-Z](?:\.\d+)*)\.?\s+", "", section.heading)
+        label = _label(section.heading)
         if re.fullmatch(r"[^\d].{2,80}", label) and not _PRELIMINARY.search(label) \
                 and label.casefold() not in ("method", "methods", "methodology", "approach",
                                              "overview", "implementation", "architecture"):
-            names.append(label.strip())
+            names.append(label)
     return tuple(dict.fromkeys(names))[:8]
 
 
@@ -171,6 +178,8 @@ def method_components(body: list[Section]) -> tuple[str, ...]:
 # A section about the method that is not one of its parts
 _NOT_A_PART = re.compile(r"\b(?:comparisons?|discussion|analys[ie]s|ablations?|complexity|why"
                          r"|limitations?|summary|intuition|motivation)\b", re.I)
+# a heading over the whole method
+OVERVIEW = re.compile(r"(?:an? )?overview", re.I)
 # a heading that names no part: 'Method', 'Basic Architecture', 'Proposed Approaches'
 GENERIC_PART = re.compile(r"^(?:(?:the|our|proposed|overall|basic|model|system|network)\s+)*"
                           r"(?:method|methods|methodology|approach|approaches|architecture"
@@ -194,11 +203,18 @@ class _Part(NamedTuple):
 
 
 def _label(heading: str) -> str:
+    """A heading without its number: '2.1 Multi-Head Latent Attention' -> 'Multi-Head ...'."""
     return re.sub(r"^(?:\d+(?:\.\d+)*|[IVX]+|[A-Z](?:\.\d+)*)\.?\s+", "", heading).strip()
 
 
+def part_name(label: str) -> str:
+    """A part's name: its heading without a subtitle ('Multi-Head Latent Attention: Boosting
+    Inference Efficiency' -> 'Multi-Head Latent Attention')."""
+    return re.split(r"[:：]\s", label, maxsplit=1)[0].strip()
+
+
 # a sentence that leans on the paper's equations: '(19)', 'Eqns. (9)', 'Theorem 1.1', '→ ∞'
-_EQUATIONS = re.compile(r"\(\d+\)|\beqns?\b|\btheorem\b|\blemma\b|[→≡∞]|\s[A-Z]\w*\(", re.I)
+_EQUATIONS = re.compile(rf"{_EQUATION_REFS}|\btheorem\b|\blemma\b|\s[A-Z]\w*\(", re.I)
 
 
 # an example query the paper quotes ('Is there any works that ...'), not a sentence about it
@@ -208,13 +224,10 @@ _QUESTION = re.compile(r"(?:is|are|do|does|can|could|what|which|who|why) ", re.I
 def _readable(sentence: str) -> bool:
     """A sentence of a paragraph that reads without its formulas, figures and citations (it
     may lean on the sentence before it: the excerpt keeps their order); not a question."""
-    return not (_FORMULA.search(sentence) or _LINK.search(sentence)
-        or _POINTS_AT.search(sentence) or _ROADMAP.search(sentence)
-        or _NOTATION.search(sentence) or _BACKGROUND.search(sentence)
-        or REFERS_BACK.search(sentence) or _EQUATIONS.search(sentence)
-        or _POINTS_ON.search(sentence)
-        or not sentence[:1].isupper() or sentence.endswith((":", "?")) or _QUESTION.match(sentence)
-        or not 5 <= len(sentence.split()) <= _MAX_METHOD_WORDS)
+    return _plain_prose(sentence) and not (
+        _EQUATIONS.search(sentence) or _POINTS_ON.search(sentence)
+        or not sentence[:1].isupper() or sentence.endswith((":", "?"))
+        or _QUESTION.match(sentence) or not 5 <= len(sentence.split()) <= _MAX_METHOD_WORDS)
 
 
 def _excerpt(sentences: list[str]) -> str:
@@ -251,10 +264,11 @@ def method_parts(body: list[Section], topic: str) -> tuple[tuple[str, str], ...]
         return min(len(_content_words(label) & terms), 3) + 2 * bool(
             names & set(_NAME.findall(label)))
 
-    prose = [(section, [s for s in prose_sentences(section) if _readable(s)])
-             for section in body if section.kind == "method" and section.text.strip()]
-    words = sum(len(section.text.split()) for section, _ in prose)
-    if not words or sum(len(s.split()) for _, kept in prose for s in kept) < _PROSE * words:
+    readable = {index: [s for s in prose_sentences(section) if _readable(s)]
+                for index, section in enumerate(body) if section.kind == "method"}
+    words = sum(len(body[index].text.split()) for index in readable)
+    if not words or sum(len(s.split()) for kept in readable.values() for s in kept) \
+            < _PROSE * words:
         return ()  # a derivation: its parts are equations, not paragraphs to put in a bullet
     scores: dict[tuple[int, ...], float] = {}
     labels: dict[tuple[int, ...], str] = {}
@@ -265,12 +279,11 @@ def method_parts(body: list[Section], topic: str) -> tuple[tuple[str, str], ...]
         label = _label(section.heading)
         number = numbering(section.heading) or (index,)
         # an overview of the method tells what all its parts do: as good as a named part
-        scores[number] = score(label) or float(bool(re.fullmatch(r"(?:an? )?overview", label,
-                                                                 re.I)))
-        labels[number] = re.split(r"[:：]\s", label, maxsplit=1)[0]
+        scores[number] = score(label) or float(bool(OVERVIEW.fullmatch(label)))
+        labels[number] = part_name(label)
         if _PRELIMINARY.search(label) or _NOT_A_PART.search(label):
             continue
-        sentences = [_LEAD.sub("", s) for s in prose_sentences(section) if _readable(s)]
+        sentences = [_LEAD.sub("", s) for s in readable[index]]
         share = sum(len(s.split()) for s in sentences) / max(len(section.text.split()), 1)
         # from its first sentence that says how the method works (not others' work before it),
         # or the one before that one when it speaks of the method ('Each layer has two
