@@ -32,7 +32,7 @@ from .templates import render
 # Output tokens per field on the local model: room for the longest answer the grammar lets
 # through, so that a looping model stops here rather than at the endpoint's limit.
 FIELD_TOKENS = {"keypoints": 90, "objective": 150, "method": 330, "metric": 200,
-                "results": 150, "limitation": 130, "part": 90}
+                "results": 150, "limitation": 130, "part": 120}
 MIN_PARTS = 2  # parts of a method (`Passages.parts`) that make its Method one bullet each
 MAX_FOCUS = 6
 # How many of the paper's own sentences stand in for a field no answer could fill.
@@ -80,9 +80,9 @@ def opening(name: str, known: str = "", title: str = "") -> str:
     paper's `known` text (its abstract) writes is written so ('Multi-head Latent Attention');
     sentence case, keeping acronyms and names with inner capitals ('Identity Mapping by
     Shortcuts' -> 'Identity mapping by shortcuts', 'MoBA Architecture' -> 'MoBA
-    architecture'); a generic heading gets 'The' ('Basic Architecture' -> 'The basic
-    architecture'), an overview the name the `title` gives the work ('PaSa: ...' -> 'PaSa')
-    or 'The method'."""
+    architecture', 'Corrections at Finite N' -> 'Corrections at finite N'); a generic heading
+    gets 'The' ('Basic Architecture' -> 'The basic architecture'), an overview the name the
+    `title` gives the work ('PaSa: ...' -> 'PaSa') or 'The method'."""
     if OVERVIEW.fullmatch(name):  # of the whole method: its name
         return short_name(title) or "The method"
     if GENERIC_PART.match(name):
@@ -91,16 +91,29 @@ def opening(name: str, known: str = "", title: str = "") -> str:
     if written:
         return written.group()[:1].upper() + written.group()[1:]
     words = name.split()
-    kept = [w if i == 0 or re.search(r".[A-Z]|^[A-Z]{2}", w) else w.lower()
-            for i, w in enumerate(words)]
-    return " ".join(kept)
+    return " ".join(w if i == 0 else _sentence_case(w) for i, w in enumerate(words))
+
+
+def _sentence_case(word: str) -> str:
+    """A word of a heading as a sentence writes it: lower case, but for an acronym, a name with
+    inner capitals or a symbol ('MLA', 'DeepSeekMoE', 'N')."""
+    return word if re.search(r".[A-Z]|^[A-Z]{2}|^[A-Z]$", word) else word.lower()
+
+
+def _derived(start: str) -> str:
+    """How a bullet on a derivation's section opens: 'For corrections at finite N, the
+    authors', so that the small model says what they work out ('Corrections at Finite N' as
+    a subject made it echo the question)."""
+    first, _, rest = start.partition(" ")
+    first = first if re.search(r"[a-z][A-Z]|^[A-Z]{2}|^[A-Z]$", first) else first.lower()
+    return f"For {' '.join(filter(None, (first, rest)))}, the authors"
 
 
 def method_parts(passages: Passages) -> list[tuple[str, str]]:
-    """What a Method is written from when its method has parts (`Passages.parts`): each part's
-    name (its heading without a subtitle: 'Multi-Head Latent Attention') and its paragraph;
-    empty when the method has fewer than MIN_PARTS parts (a derivation, a survey, a method in
-    one short section)."""
+    """What a Method is written from when its method has parts (`Passages.parts`: a survey's
+    or a derivation's main sections stand for them): each part's name (its heading without a
+    subtitle: 'Multi-Head Latent Attention') and its paragraph; empty when there are fewer
+    than MIN_PARTS parts (a method in one short section, a derivation in one section)."""
     if len(passages.parts) < MIN_PARTS:
         return []
     return [(part_name(name), text) for name, text in passages.parts]
@@ -191,8 +204,10 @@ class Talk:
         """The request for one field; for "part", the part's (name, paragraph)."""
         focus = [third_person(strip_citations(part[1]))] if part else focus_for(
             name, self.passages)
-        ask = render("field.j2", self.model.root, field=name, survey=self.passages.survey,
-                     focus=focus, part=part[0] if part else "",
+        passages = self.passages
+        kind = "survey" if passages.survey else "derivation" if passages.derivation else "design"
+        ask = render("field.j2", self.model.root, field=name, survey=passages.survey,
+                     focus=focus, part=part[0] if part else "", kind=kind,
                      schema_enforced=enforced).text
         return [self.system(enforced), {"role": "user", "content": self.paper() + "\n" + ask}]
 
@@ -215,6 +230,9 @@ def ask_parts(model: ChatModel, talk: Talk, tally: Tally) -> list[str]:
     for name, text in method_parts(talk.passages):
         start = opening(name, talk.passages.abstract, talk.title)
         named = start[:1].lower() + start[1:] if start.startswith("The ") else start
+        if talk.passages.derivation:  # 'For corrections at finite N, the authors ...'
+            start = _derived(start)
+            named = start[len("For "):-len(", the authors")]
 
         def build(enforced: bool, part: tuple[str, str] = (named, text)) -> Messages:
             return talk.question("part", enforced, part)  # named as its bullet opens

@@ -247,10 +247,20 @@ _AGAINST = re.compile(r"\b(?:compared (?:to|with)|relative to|than|versus|vs\.?)
                       r"([^,.;:()]{3,60})", re.I)
 
 
+# 'outperforms all baselines', 'every other method': a claim over every competitor
+_ALL = re.compile(r"\b(?:all|every|each)\s+(?:(?:the|other|existing|previous|prior|competing"
+                  r"|compared)\s+)*(?:baselines?|methods?|models?|competitors?|approaches"
+                  r"|systems?|agents?|prior work)\b", re.I)
+_UNIVERSAL = re.compile(r"\b(?:all|every|each|any)\b", re.I)
+
+
 def check_baseline(name: str, text: str | None, passages: Passages, rubric: Rubric) -> None:
     """A comparison the paper does not make: the words after 'compared to', 'than' or
     'versus' mostly absent from the paper's sentences that give the field's numbers ('16x
-    compared to sink or window attention' where the paper's 16x is against full attention)."""
+    compared to sink or window attention' where the paper's 16x is against full attention),
+    or 'all baselines' where none of those sentences says 'all', 'every', 'each' or 'any'
+    ('outperforms all baselines by 37.78%' where the paper's 37.78% is over its best
+    Google-based baseline)."""
     if not text:
         return
     numbers = set(measured(text))
@@ -261,6 +271,9 @@ def check_baseline(name: str, text: str | None, passages: Passages, rubric: Rubr
         if words and len(words & said) < 0.5 * len(words):
             rubric.fail(name, f'{name}: "{match.group(1).strip()}" is not what the paper '
                               "compares with")
+    if sources and not any(_UNIVERSAL.search(s) for s in sources):
+        for match in _ALL.finditer(text):
+            rubric.fail(name, f'{name}: "{match.group()}" is not what the paper compares with')
 
 
 # the same one to four words three times in a row: a small model caught in a loop ('in

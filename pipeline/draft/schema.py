@@ -211,10 +211,12 @@ def local_schema(field: str, *, language: str = "English") -> dict[str, Any]:
 def part_schema(opening: str, *, language: str = "English") -> dict[str, Any]:
     """The local schema of one Method bullet that starts with `opening` (the part's name,
     'Multi-head latent attention'), so that a small model says what the part does rather than
-    what the question or the paper is about; an opening of other than letters, digits, spaces
-    and hyphens (which a grammar pattern would have to escape) is not enforced."""
+    what the question or the paper is about; an opening with a character a grammar pattern
+    would have to escape ('(', '.', '*', a quote) or of more than 100 characters is not
+    enforced."""
     schema = local_schema("part", language=language)
-    if writes_cjk(language) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9 -]{0,60}", opening):
+    if writes_cjk(language) or not re.fullmatch(r"[A-Za-z][^\\^$.|?*+()\[\]{}\"]{0,99}",
+                                                  opening):
         return schema
     schema["properties"]["part"] = _sentence(10, LOCAL_LIMITS["part"] - len(opening),
                                              _banned(language), opening=opening)

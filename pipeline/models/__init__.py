@@ -89,7 +89,9 @@ class Passages:
     contributions: tuple[str, ...] = ()  # where the paper says what it does
     method: tuple[str, ...] = ()  # the opening of its method, preliminaries skipped
     components: tuple[str, ...] = ()  # the method's sub-headings: names of its parts
-    parts: tuple[tuple[str, str], ...] = ()  # its main parts: (heading, a paragraph on it)
+    # its main parts: (heading, a paragraph on it); a survey's or a derivation's main sections
+    parts: tuple[tuple[str, str], ...] = ()
+    derivation: bool = False  # its method is a derivation (parts: what its sections work out)
     outline: tuple[str, ...] = ()  # its top-level section headings (what a survey covers)
     headline: tuple[str, ...] = ()  # the abstract's and conclusion's best number sentences
     claims: tuple[str, ...] = ()  # all number sentences of the abstract and the conclusion

@@ -36,6 +36,15 @@ _POINTER = re.compile(r"^(?:this|these|that|those|such|it)\b.*\b(?:limitations?|
                       r"(?:method|approach|model|framework|work|system)", re.I)
 
 
+# 'MoBA sometimes results in suboptimal performance during SFT': its own method doing worse
+_WORSE = r"(?:\w+ ){0,3}?(?:results? in |leads? to |yields? |gives? |shows? |has |have )?" \
+         r"(?:suboptimal|sub-optimal|worse|poorer|inferior|degraded)\b"
+# 'But there are still open problems on such aggressively deep models.' (not 'this hypothesis
+# is still an open question': a question is not a shortcoming)
+_STILL_OPEN = re.compile(r"\b(?:still|remaining) open (?:problems?|issues?)\b"
+                         r"|\bopen (?:problems?|issues?) remain", re.I)
+
+
 def limitation_passage(body: list[Section], name: str | None = None) -> tuple[str, ...]:
     """Sentences where the paper states a limitation of its own work, or () when it does not.
 
@@ -43,11 +52,14 @@ def limitation_passage(body: list[Section], name: str | None = None) -> tuple[st
     (not the related work) a sentence that names a limitation of the paper's own work ('a
     limitation of our approach', 'our model may not ...', 'PaSa cannot ...'), never one about
     others' work (a citation, 'existing methods'), a roadmap ('... in Section 5') or future
-    work. A sentence that only points back ('This can be one limitation of the method.') brings
-    the sentence before it.
+    work. Said in passing, it counts too: the paper's method doing worse ('MoBA sometimes
+    results in suboptimal performance during SFT'), or problems that remain open ('there are
+    still open problems on such aggressively deep models'). A sentence that only points back
+    ('This can be one limitation of the method.') brings the sentence before it.
     """
-    own_cannot = re.compile(rf"(?:^|, |\band )(?:{_SUBJECT}"
-                            + (rf"|{re.escape(name)}" if name else "") + rf") {_CANNOT}", re.I)
+    subject = rf"(?:{_SUBJECT}" + (rf"|{re.escape(name)}" if name else "") + ")"
+    own_cannot = re.compile(rf"(?:^|, |\band |\bthat ){subject} {_CANNOT}", re.I)
+    own_worse = re.compile(rf"(?:^|, |\band |\bthat ){subject} {_WORSE}", re.I)
     found: list[str] = []
     for section in body:
         if section.kind in ("related", "front", "abstract"):
@@ -64,6 +76,7 @@ def limitation_passage(body: list[Section], name: str | None = None) -> tuple[st
             else:
                 named = name is not None and name.casefold() in sentence.casefold()
                 wanted = pointer or bool(own_cannot.search(sentence)) \
+                    or bool(own_worse.search(sentence)) or bool(_STILL_OPEN.search(sentence)) \
                     or bool(_STATED.match(sentence)) or bool(
                     _LIMIT_NOUN.search(sentence) and (_SELF.search(sentence) or named))
             if not wanted:

@@ -240,6 +240,23 @@ def _excerpt(sentences: list[str]) -> str:
     return " ".join(kept)
 
 
+def _readable_method(body: list[Section]) -> dict[int, list[str]]:
+    """Each method section's sentences that read without their formulas (`_readable`), by the
+    section's place in the body."""
+    return {index: [s for s in prose_sentences(section) if _readable(s)]
+            for index, section in enumerate(body) if section.kind == "method"}
+
+
+def is_derivation(body: list[Section], readable: dict[int, list[str]] | None = None) -> bool:
+    """A method written as a derivation: less than _PROSE of its words are in sentences that
+    read without their equations (`_readable`; the corpus's two theory papers have 7% and 21%,
+    its others 40% or more). False for a paper without method sections."""
+    readable = _readable_method(body) if readable is None else readable
+    words = sum(len(body[index].text.split()) for index in readable)
+    return bool(words) and sum(len(s.split()) for kept in readable.values()
+                               for s in kept) < _PROSE * words
+
+
 def method_parts(body: list[Section], topic: str) -> tuple[tuple[str, str], ...]:
     """The main parts of a method, at most MAX_PARTS, in document order: (the section's heading
     without its number, a paragraph of its sentences that describe the method), for a small
@@ -254,9 +271,7 @@ def method_parts(body: list[Section], topic: str) -> tuple[tuple[str, str], ...]
     Parts are spread over the method's subdivisions (the best of each parent section before a
     second of any), a heading sharing nothing with the topic is taken only to make two parts,
     and a long section alone may give two (its opening and its middle). A method written as a
-    derivation, with less than _PROSE of its words in sentences that read without their
-    equations (`_readable`; the corpus's two theory papers have 7% and 21%, its others 40% or
-    more), has no parts: ()."""
+    derivation (`is_derivation`) has no parts here: (); see `coverage.derivation_parts`."""
     terms = _content_words(topic)
     names = set(_NAME.findall(topic))
 
@@ -264,12 +279,9 @@ def method_parts(body: list[Section], topic: str) -> tuple[tuple[str, str], ...]
         return min(len(_content_words(label) & terms), 3) + 2 * bool(
             names & set(_NAME.findall(label)))
 
-    readable = {index: [s for s in prose_sentences(section) if _readable(s)]
-                for index, section in enumerate(body) if section.kind == "method"}
-    words = sum(len(body[index].text.split()) for index in readable)
-    if not words or sum(len(s.split()) for kept in readable.values() for s in kept) \
-            < _PROSE * words:
-        return ()  # a derivation: its parts are equations, not paragraphs to put in a bullet
+    readable = _readable_method(body)
+    if is_derivation(body, readable):
+        return ()  # its parts are equations, not paragraphs to put in a bullet
     scores: dict[tuple[int, ...], float] = {}
     labels: dict[tuple[int, ...], str] = {}
     found: list[_Part] = []

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from ..models import Extract, Passages, Section
 from .cleanup import recase_title
+from .coverage import derivation_parts, survey_parts
 from .cues import CITES_OTHERS as _CITES_OTHERS
 from .cues import FUTURE as _FUTURE
 from .cues import LINK as _LINK
@@ -26,6 +27,7 @@ from .limitations import LIMITATION_HEADING, limitation_passage
 from .method import (
     REFERS_BACK,
     REPORTS,
+    is_derivation,
     method_components,
     method_overview,
     method_parts,
@@ -99,7 +101,7 @@ def _clean(text: str) -> str:
 def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.5, *,
                   numbers_budget: int = 500) -> Passages:
     """The abstract, what the paper does, its method overview, component names and main parts
-    (none for a survey), its
+    (a survey's or a derivation's main sections instead, `coverage`), its
     headline number sentences (abstract and conclusion), the results sections' number
     sentences (within `numbers_budget` tokens, only when the abstract and conclusion give no
     numbers), findings, its conclusion, and where it states its own limitations (empty when it
@@ -134,14 +136,17 @@ def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.
     survey = bool(_SURVEY.search(title or extract.title)) or bool(
         re.search(r"\b(?:this|our) (?:survey|review|position paper)\b|\bin this (?:survey|review"
                   r"|position paper)\b", abstract, re.I))
+    derivation = not survey and is_derivation(body)
     return Passages(
         survey=survey,
         abstract=abstract,
         contributions=contributions,
         method=method_overview(body),
         components=method_components(body),
-        parts=() if survey else method_parts(  # named where the paper says what it does
+        parts=survey_parts(body) if survey else derivation_parts(body) if derivation
+        else method_parts(  # named where the paper says what it does
             body, "\n".join((title or extract.title, abstract, *contributions))),
+        derivation=derivation,
         outline=_outline(body),
         headline=headline,
         claims=claims,

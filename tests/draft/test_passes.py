@@ -56,6 +56,11 @@ def test_a_bullet_on_a_part_opens_with_its_name() -> None:
     assert opening("Identity Mapping by Shortcuts") == "Identity mapping by shortcuts"
     assert opening("MoBA Architecture") == "MoBA architecture"
     assert opening("Basic Architecture") == "The basic architecture"
+    assert opening("Corrections at Finite N") == "Corrections at finite N"  # a symbol kept
+    from pipeline.draft.passes import _derived
+    assert _derived("Self-Consistent action in the large z limit") == \
+        "For self-consistent action in the large z limit, the authors"
+    assert _derived("MLA at finite N") == "For MLA at finite N, the authors"
     assert opening("Proposed Approaches") == "The proposed approaches"
     assert opening("Crawler", "a crawler and a selector") == "Crawler"
     assert opening("Overview", title="PaSa: An LLM Agent for Paper Search") == "PaSa"
@@ -70,6 +75,10 @@ def test_the_grammar_of_a_part_holds_its_opening_and_one_sentence() -> None:
     assert pattern.match("MoBA architecture divides the context into blocks.")
     assert not pattern.match("The paper describes MoBA architecture, which divides blocks.")
     assert not pattern.match("MoBA architecture divides blocks. It gates them.")  # one sentence
+    derived = re.compile(part_schema("For critical point in N → ∞ limit, the authors")[
+        "properties"]["part"]["pattern"])  # a comma and symbols need no escape
+    assert derived.match("For critical point in N → ∞ limit, the authors solve the saddle point.")
+    assert not derived.match("The authors solve the saddle point.")
     free = part_schema("Scaled (dot) product")["properties"]["part"]["pattern"]
     assert re.match(free, "The scaled dot product divides by the square root.")  # not enforced
 

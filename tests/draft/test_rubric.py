@@ -232,6 +232,24 @@ def test_a_comparison_the_paper_does_not_make_is_caught() -> None:
         'metric: "traditional sink or window mechanisms" is not what the paper compares with']
 
 
+def test_all_baselines_where_the_paper_names_one_is_caught() -> None:
+    found = Passages(claims=("PaSa-7B surpasses the best Google-based baseline, Google with "
+                             "GPT-4o, by 37.78% in recall@20.",))
+    rubric = Rubric()
+    check_baseline("metric", "PaSa outperforms Google with GPT-4o by 37.78% in recall@20.",
+                   found, rubric)
+    assert rubric.passed("metric")
+    check_baseline("metric", "PaSa outperforms all baselines by 37.78% in recall@20.", found,
+                   rubric)
+    assert rubric.failures["metric"] == [
+        'metric: "all baselines" is not what the paper compares with']
+    said = Passages(claims=("PaSa-7B outperforms all baselines by at least 37.78% in "
+                            "recall@20.",))
+    rubric = Rubric()
+    check_baseline("metric", "PaSa outperforms all the baselines by 37.78%.", said, rubric)
+    assert rubric.passed("metric")
+
+
 def test_a_model_caught_in_a_loop_is_no_sentence() -> None:
     from pipeline.draft.rubric import loops
     assert loops("A review of LLMs in Chemistry in Chemistry in Chemistry in Chemistry.")

@@ -544,6 +544,48 @@ def test_a_method_with_parts_is_asked_a_bullet_per_part(
     assert "how does the basic architecture work?" in second
 
 
+def test_a_derivations_and_a_surveys_sections_are_asked_as_such(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    """A theory paper's bullet opens 'For <section>, the authors' and asks what they work out;
+    a survey's asks what the paper says about the section, and opens with its name."""
+    sections = (("Corrections at Finite N", "We evaluate the 1/N correction to the propagator. "
+                                            "We derive its self-energy."),
+                ("Critical Point", "We find the critical point of the effective action. "
+                                   "We introduce a constraint on the zero mode."))
+    bullets = iter(["For corrections at finite N, the authors derive the self-energy.",
+                    "For critical point, the authors constrain the zero mode."])
+    fields = by_field()
+    chat_api.default = lambda request: ({"part": next(bullets)} if asked_field(request) == "part"
+                                        else fields(request))
+    derivation = dataclasses.replace(PASSAGES, parts=sections, derivation=True)
+    draft = summarize(make_model(local=True), checked_request(passages=derivation))
+    first = chat_api.requests[2]
+    question = first["messages"][1]["content"]
+    assert "These sentences of the paper say what the authors work out about corrections at " \
+           "finite N:\nThe authors evaluate the 1/N correction" in question
+    assert "Question: what do the authors work out about corrections at finite N, and how?" \
+        in question
+    pattern = first["response_format"]["json_schema"]["schema"]["properties"]["part"]["pattern"]
+    assert pattern.startswith("^For corrections at finite N, the authors ")
+    assert draft.summary.method == [
+        "For corrections at finite N, the authors derive the self-energy.",
+        "For critical point, the authors constrain the zero mode."]
+
+    before = len(chat_api.requests)
+    bullets = iter(["Large language models are built from transformer layers.",
+                    "LLM-based agents plan, remember and use tools."])
+    review = dataclasses.replace(PASSAGES, survey=True, parts=(
+        ("Large Language Models", "Its subsections: The Transformer; Model Types."),
+        ("LLM-based Agents", "Its subsections: Memory; Planning; Tools.")))
+    draft = summarize(make_model(local=True), checked_request(passages=review))
+    question = chat_api.requests[before + 2]["messages"][1]["content"]
+    assert "These sentences of the paper are about Large language models:\nIts subsections: " \
+           "The Transformer; Model Types." in question
+    assert "Question: what does the paper say about Large language models?" in question
+    assert draft.summary.method == ["Large language models are built from transformer layers.",
+                                    "LLM-based agents plan, remember and use tools."]
+
+
 def test_a_method_whose_parts_fail_is_asked_as_a_whole_and_never_twice(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
     passages = dataclasses.replace(PASSAGES, parts=PARTS)

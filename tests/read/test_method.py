@@ -85,14 +85,15 @@ def test_a_long_section_stands_for_two_parts() -> None:
     assert "step 0 " in parts[0][1] and "step 6 " in parts[1][1]
 
 
-def test_a_survey_has_no_parts() -> None:
+def test_a_surveys_parts_are_its_sections() -> None:
     survey = [Section("abstract", "Abstract", "This survey reviews paper search agents.", 1),
               Section("method", "2 Crawler", CRAWLER, 2),
               Section("method", "3 Selector", SELECTOR, 2)]
     from pipeline.models import Extract
     found = find_passages(Extract(source="x", pages=("",), sections=tuple(survey),
                                   title="A Survey of Paper Search Agents"))
-    assert found.survey and found.parts == ()
+    assert found.survey and not found.derivation
+    assert found.parts == (("Crawler", CRAWLER), ("Selector", SELECTOR))  # `coverage`'s
 
 
 CORPUS = SHARED / "corpus" / "pdf"
@@ -103,7 +104,7 @@ CORPUS = SHARED / "corpus" / "pdf"
 def test_the_corpus_papers_methods_parts() -> None:
     """The parts an editor's Method names, found by the rule, not by paper: DeepSeek-V2's
     attention (MLA) and expert layer (DeepSeekMoE), PaSa's two agents, MoBA's block attention;
-    the two theory papers' derivations have none."""
+    the two theory papers' derivations have their sections instead (`coverage`)."""
     found = {}
     for name in ("2405.04434", "2501.10120v1", "2502.13189", "1111.2011v2", "1906.08632v2"):
         found[name] = find_passages(extract_pdf(CORPUS / f"{name}.pdf")).parts
@@ -112,7 +113,9 @@ def test_the_corpus_papers_methods_parts() -> None:
     assert "DeepSeekMoE" in names["2405.04434"]
     assert "Crawler" in names["2501.10120v1"] and "Selector" in names["2501.10120v1"]
     assert "MoBA Architecture" in names["2502.13189"]
-    assert found["1111.2011v2"] == found["1906.08632v2"] == ()
+    assert names["1111.2011v2"] == ("Self-Consistent Action in the Large z Limit | Critical "
+                                    "Point in N → ∞ Limit | Corrections at Finite N")
+    assert "Training both layers" in names["1906.08632v2"]
 
 
 def test_an_overview_is_a_part_and_a_quoted_question_is_not_prose() -> None:
