@@ -22,7 +22,7 @@ from pydantic import BaseModel, create_model
 from ..errors import UnusableAnswerError
 from ..models import Passages
 from ..read.method import GENERIC_PART, OVERVIEW, part_name, reports_result
-from ..read.passages import short_name
+from ..read.passages import metric_sentences, short_name
 from ..read.sentences import result_score, strip_citations
 from .chat import ChatModel, Messages, Tally
 from .checks import numbers_in
@@ -63,13 +63,15 @@ def third_person(text: str) -> str:
 
 
 def fields_for(passages: Passages) -> list[str]:
-    """The fields a paper's entry has: Metric only with numbers to report, Results (a finding)
-    only without them, Limitation only where the paper states one of its own."""
+    """The fields a paper's entry has: Metric with numbers to report, or without them where
+    the paper lists what it is evaluated on (`Passages.evaluation`), Results (a finding) only
+    without numbers, Limitation only where the paper states one of its own."""
     fields = ["keypoints", "objective", "method"]
     if not passages.survey and (passages.headline or passages.results):
         fields.append("metric")
-    elif not passages.survey and passages.findings:
-        fields.append("results")
+    elif not passages.survey:  # numbers only in tables: what it is evaluated on, and a finding
+        fields += [name for name, given in (("metric", passages.evaluation),
+                                            ("results", passages.findings)) if given]
     if passages.limitations:
         fields.append("limitation")
     return fields
@@ -134,10 +136,10 @@ def focus_for(name: str, passages: Passages) -> list[str]:
     elif name == "method":
         method, said = passages.method, passages.contributions
         chosen = [*method[:2], *said[:2], *method[2:4], *said[2:3], *method[4:]]
+    elif name == "metric" and not (passages.headline or passages.results):
+        chosen = list(passages.evaluation)  # its numbers are only in tables
     elif name == "metric":  # the two that read most like results, the best first
-        pool = passages.headline or passages.results
-        results = [s for s in pool if reports_result(s)] or list(pool)  # not '8.1T tokens'
-        chosen = sorted(results, key=lambda s: -result_score(s))[:2]
+        chosen = metric_sentences(passages)
     elif name == "results":
         chosen = list(passages.findings)
     elif name == "limitation":
@@ -208,6 +210,7 @@ class Talk:
         kind = "survey" if passages.survey else "derivation" if passages.derivation else "design"
         ask = render("field.j2", self.model.root, field=name, survey=passages.survey,
                      focus=focus, part=part[0] if part else "", kind=kind,
+                     tables=not (passages.headline or passages.results),
                      schema_enforced=enforced).text
         return [self.system(enforced), {"role": "user", "content": self.paper() + "\n" + ask}]
 

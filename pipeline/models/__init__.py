@@ -96,6 +96,8 @@ class Passages:
     headline: tuple[str, ...] = ()  # the abstract's and conclusion's best number sentences
     claims: tuple[str, ...] = ()  # all number sentences of the abstract and the conclusion
     results: tuple[str, ...] = ()  # results-section number sentences, when headline is empty
+    # what it is evaluated on (data sets, metrics, baselines), when neither gives a number
+    evaluation: tuple[str, ...] = ()
     findings: tuple[str, ...] = ()  # 'we find/show ...' sentences of abstract and conclusion
     conclusion: str = ""
     limitations: tuple[str, ...] = ()  # where it states its own limitations; () if nowhere

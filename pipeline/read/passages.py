@@ -23,6 +23,7 @@ from .cues import OTHERS as _OTHERS
 from .cues import POINTS_AT as _POINTS_AT
 from .cues import ROADMAP as _ROADMAP
 from .cues import prose_sentences
+from .evaluation import evaluation_setup
 from .limitations import LIMITATION_HEADING, limitation_passage
 from .method import (
     REFERS_BACK,
@@ -32,6 +33,7 @@ from .method import (
     method_overview,
     method_parts,
     numbering,
+    reports_result,
 )
 from .model_input import number_sentences
 from .sentences import (
@@ -101,11 +103,11 @@ def _clean(text: str) -> str:
 def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.5, *,
                   numbers_budget: int = 500) -> Passages:
     """The abstract, what the paper does, its method overview, component names and main parts
-    (a survey's or a derivation's main sections instead, `coverage`), its
-    headline number sentences (abstract and conclusion), the results sections' number
-    sentences (within `numbers_budget` tokens, only when the abstract and conclusion give no
-    numbers), findings, its conclusion, and where it states its own limitations (empty when it
-    does not)."""
+    (a survey's or a derivation's main sections instead, `coverage`), its headline number
+    sentences (abstract and conclusion), the results sections' number sentences (within
+    `numbers_budget` tokens, only when the abstract and conclusion give no numbers), what it
+    is evaluated on (only when neither gives a number, `evaluation`), findings, its
+    conclusion, and where it states its own limitations (empty when it does not)."""
     body = _body(extract)
     abstract_section = next((s for s in body if s.kind == "abstract"), None)
     abstract = _clean(abstract_section.text) if abstract_section else ""
@@ -151,6 +153,7 @@ def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.
         headline=headline,
         claims=claims,
         results=results,
+        evaluation=() if headline or results else evaluation_setup(body),
         findings=findings,
         conclusion=" ".join(s.text.strip() for s in conclusion_sections
                             if not LIMITATION_HEADING.search(s.heading))[:2000],
@@ -223,6 +226,19 @@ def _outline(body: list[Section]) -> tuple[str, ...]:
         text = "\n".join(s.text for s in body)
         labels = [recase_title(label, text) for label in labels]
     return tuple(dict.fromkeys(label for label in labels if len(label) > 2))[:8]
+
+
+MAX_METRIC = 2  # number sentences a Metric is written from
+
+
+def metric_sentences(passages: Passages) -> list[str]:
+    """The sentences a Metric is written from, as the paper writes them: of the headline
+    number sentences (else the results sections'), the MAX_METRIC that read most like results
+    (`result_score`), best first; those that report a result ('achieves 28.4 BLEU') before
+    those that only give a number ('pretrained on 8.1T tokens'). [] without any."""
+    pool = passages.headline or passages.results
+    results = [s for s in pool if reports_result(s)] or list(pool)
+    return sorted(results, key=lambda s: -result_score(s))[:MAX_METRIC]
 
 
 def fit_passages(passages: Passages, limit: int) -> Passages:

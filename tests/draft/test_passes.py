@@ -91,3 +91,15 @@ def test_a_method_of_fewer_than_two_parts_is_asked_as_a_whole() -> None:
                           ("DeepSeekMoE", "Experts are fine-grained.")))
     assert [name for name, _ in method_parts(two)] == ["Multi-Head Latent Attention",
                                                         "DeepSeekMoE"]
+
+
+def test_a_paper_with_numbers_only_in_tables_has_a_metric_of_what_it_is_evaluated_on() -> None:
+    from pipeline.draft.passes import fields_for
+    evaluation = ("Data sets: QQP; MSRPC.", "Metrics: BLEU; Self-BLEU.")
+    tables = Passages(evaluation=evaluation, findings=("We find that RAPT keeps meaning.",))
+    assert fields_for(tables) == ["keypoints", "objective", "method", "metric", "results"]
+    assert focus_for("metric", tables) == list(evaluation)
+    assert fields_for(Passages(findings=("We find that RAPT keeps meaning.",))) == [
+        "keypoints", "objective", "method", "results"]
+    assert fields_for(Passages(survey=True, evaluation=evaluation)) == [
+        "keypoints", "objective", "method"]

@@ -111,6 +111,25 @@ def test_a_metric_needs_a_headline_number() -> None:
         "result (88.5)"]
 
 
+def test_a_metric_gives_the_result_of_both_sentences_it_is_written_from() -> None:
+    bleu = ("Our model achieves 28.4 BLEU on the WMT 2014 English-to-German task.",
+            "On English-to-French, our model establishes a new BLEU score of 41.8.",
+            "We train on 8 GPUs for 12 hours.")
+    transformer = Passages(claims=bleu, headline=bleu)
+    rubric = Rubric()
+    check_metric("28.4 BLEU on English-to-German and 41.8 on English-to-French.", transformer,
+                 rubric)
+    assert rubric.passed("metric")
+    check_metric("28.4 BLEU on the WMT 2014 English-to-German task.", transformer, rubric)
+    assert rubric.failures["metric"] == [
+        "metric: leaves out the paper's other headline result (41.8)"]
+    sizes = ("It saves 42.5% of training costs.", "It has only 21B activated parameters.")
+    rubric = Rubric()  # a second sentence with no result to give: nothing left out
+    check_metric("It saves 42.5% of training costs.", Passages(claims=sizes, headline=sizes),
+                 rubric)
+    assert rubric.passed("metric")
+
+
 def test_a_number_next_to_another_quantity_is_caught() -> None:
     rubric = Rubric()
     check_quantities("metric", "It has 671B total parameters and scores 88.5 on MMLU.", PAPER,

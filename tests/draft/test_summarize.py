@@ -586,6 +586,26 @@ def test_a_derivations_and_a_surveys_sections_are_asked_as_such(
                                     "LLM-based agents plan, remember and use tools."]
 
 
+def test_a_paper_whose_numbers_are_in_tables_gets_a_metric_of_its_evaluation(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    evaluation = ("Data sets: QQP; MSRPC.", "Metrics: BLEU; Self-BLEU.",
+                  "RAPT substantially outperforms the baselines on all metrics.")
+    passages = dataclasses.replace(PASSAGES, headline=(), claims=(), results=(),
+                                   evaluation=evaluation)
+    said = {"metric": "Evaluated on QQP and MSRPC with BLEU and Self-BLEU, where it "
+                      "outperforms the baselines."}
+    chat_api.default = by_field(metric=said)
+    draft = summarize(make_model(local=True), checked_request(passages=passages))
+    metric = next(r for r in chat_api.requests if asked_field(r) == "metric")
+    question = metric["messages"][1]["content"]
+    assert "These sentences say what the paper is evaluated on (its numbers are only in " \
+           "tables):\n- Data sets: QQP; MSRPC.\n- Metrics: BLEU; Self-BLEU." in question
+    assert "naming the data sets and the metrics the paper is evaluated on and how it " \
+           "compares, with no numbers" in question
+    assert draft.summary.metric == said["metric"]
+    assert draft.extras["checks"]["rubric"].get("metric", []) == []
+
+
 def test_a_method_whose_parts_fail_is_asked_as_a_whole_and_never_twice(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
     passages = dataclasses.replace(PASSAGES, parts=PARTS)
