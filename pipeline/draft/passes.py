@@ -102,13 +102,15 @@ def _sentence_case(word: str) -> str:
     return word if re.search(r".[A-Z]|^[A-Z]{2}|^[A-Z]$", word) else word.lower()
 
 
-def _derived(start: str) -> str:
-    """How a bullet on a derivation's section opens: 'For corrections at finite N, the
-    authors', so that the small model says what they work out ('Corrections at Finite N' as
-    a subject made it echo the question)."""
+def _led(start: str, lead: str) -> str:
+    """How a bullet on a derivation's or a survey's section opens: 'For corrections at finite
+    N, the authors', 'On LLMs for chemistry, the authors', so that the small model says what
+    they work out or cover (the section's name as the subject made it echo the question or
+    copy the section's first sentence: 'Corrections at finite N in the paper's section on
+    ...')."""
     first, _, rest = start.partition(" ")
     first = first if re.search(r"[a-z][A-Z]|^[A-Z]{2}|^[A-Z]$", first) else first.lower()
-    return f"For {' '.join(filter(None, (first, rest)))}, the authors"
+    return f"{lead} {' '.join(filter(None, (first, rest)))}, the authors"
 
 
 def method_parts(passages: Passages) -> list[tuple[str, str]]:
@@ -149,11 +151,13 @@ def focus_for(name: str, passages: Passages) -> list[str]:
     return [third_person(strip_citations(s)) for s in dict.fromkeys(chosen)][:MAX_FOCUS + 1]
 
 
-def stand_in(name: str, passages: Passages, numbers: Collection[str] = ()) -> str | None:
+def stand_in(name: str, passages: Passages, numbers: Collection[str] = (), title: str = ""
+             ) -> str | None:
     """The paper's own sentences for a field, as an editor would quote them (third person,
-    capitalised): for Metric the best number sentence, or the one or two that give `numbers`
-    (the numbers a failed answer tried to report); the first finding for Results, the first
-    two limitation sentences for Limitation; None for other fields or without any."""
+    capitalised, a first 'It' named by the work's name in `title`: 'MoBA achieves ...'): for
+    Metric the best number sentence, or the one or two that give `numbers` (the numbers a
+    failed answer tried to report); the first finding for Results, the first two limitation
+    sentences for Limitation; None for other fields or without any."""
     giving = [s for s in (*passages.claims, *passages.results)
               if set(numbers) & set(numbers_in(s)) and reports_result(s)
               ] if name == "metric" and numbers else []
@@ -165,6 +169,9 @@ def stand_in(name: str, passages: Passages, numbers: Collection[str] = ()) -> st
     # out of its paragraph, 'Specifically, at 10M tokens ...' reads 'At 10M tokens ...'
     unlinked = (_CONNECTIVE.sub("", s) for s in chosen)
     quoted = " ".join(s[:1].upper() + s[1:] for s in unlinked)
+    work = short_name(title)
+    if work and re.match(r"It\s", quoted):  # out of its paragraph, 'It' names nothing
+        quoted = work + quoted[2:]
     return quoted[:1].upper() + quoted[1:] if quoted else None
 
 
@@ -233,9 +240,10 @@ def ask_parts(model: ChatModel, talk: Talk, tally: Tally) -> list[str]:
     for name, text in method_parts(talk.passages):
         start = opening(name, talk.passages.abstract, talk.title)
         named = start[:1].lower() + start[1:] if start.startswith("The ") else start
-        if talk.passages.derivation:  # 'For corrections at finite N, the authors ...'
-            start = _derived(start)
-            named = start[len("For "):-len(", the authors")]
+        lead = "On" if talk.passages.survey else "For" if talk.passages.derivation else ""
+        if lead:  # 'For corrections at finite N, the authors ...'
+            start = _led(start, lead)
+            named = start[len(lead) + 1:-len(", the authors")]
 
         def build(enforced: bool, part: tuple[str, str] = (named, text)) -> Messages:
             return talk.question("part", enforced, part)  # named as its bullet opens
@@ -272,7 +280,7 @@ def ask_fields(model: ChatModel, talk: Talk, names: list[str], tally: Tally
                                     paper_id=talk.paper_id, name=name,
                                     max_tokens=FIELD_TOKENS[name], repairs=1)
         except UnusableAnswerError as exc:
-            quoted = stand_in(name, talk.passages)
+            quoted = stand_in(name, talk.passages, title=talk.title)
             if quoted is None:  # keypoints, objective and method: the draft cannot do without
                 raise
             # a small model that loops on a number field twice: the paper's own sentences

@@ -332,6 +332,9 @@ def _number_positions(text: str) -> list[tuple[str, list[str], int]]:
     return found
 
 
+_ASIDE = re.compile(r"\s*\([^()]*\)")
+
+
 def check_quantities(name: str, text: str | None, paper_text: str, rubric: Rubric) -> None:
     """A number of the paper put next to another quantity than the paper's own: its neighbours
     in the draft (a few words either side) occur near none of its occurrences in the paper."""
@@ -342,12 +345,15 @@ def check_quantities(name: str, text: str | None, paper_text: str, rubric: Rubri
         in_paper.setdefault(number, set()).update(_neighbours(tokens, at, 8, 8))
     for sentence in re.split(r"(?<=[.;])\s+", text):
         seen: dict[str, set[str]] = {}
-        for number, tokens, at in _number_positions(sentence):
+        # an aside in brackets restates, it does not count twice: '50K split (QQP 50K)'
+        for number, tokens, at in _number_positions(_ASIDE.sub("", sentence)):
             near = _neighbours(tokens, at, 2, 3)
             if number in seen and seen[number] != near and number in in_paper \
                     and number.rstrip("%xBMK") != number:
                 rubric.fail(name, f"{name}: {number} stands for two different quantities")
             seen[number] = near
+        for number, tokens, at in _number_positions(sentence):
+            near = _neighbours(tokens, at, 2, 3)
             if number not in in_paper or not near or len(number) < 2:
                 continue
             if not near & in_paper[number]:

@@ -134,7 +134,7 @@ def _fix(model: ChatModel, talk: Talk, request: SummaryRequest, paper: PaperText
             if len(second.problems.get(n, [])) < len(report.problems.get(n, []))}
     final = summary.model_copy(update=kept)
     final_report, final_rubric = _check(final, request, paper) if kept else (report, rubric)
-    quoted = _quoted(final, final_rubric, request.passages)
+    quoted = _quoted(final, final_rubric, request.passages, request.title)
     if not quoted:
         return final, final_report, final_rubric
     failed = {name: final_report.problems.get(name, []) for name in quoted}
@@ -148,7 +148,8 @@ def _fix(model: ChatModel, talk: Talk, request: SummaryRequest, paper: PaperText
     return final, final_report, final_rubric
 
 
-def _quoted(summary: Summary, rubric: Rubric, passages: Passages) -> dict[str, str]:
+def _quoted(summary: Summary, rubric: Rubric, passages: Passages, title: str = ""
+            ) -> dict[str, str]:
     """Where a Metric still lacks the headline numbers, a word that qualifies one ('an
     ensemble') or the paper's baseline, or a Limitation is still not the one the paper
     states, the paper's own sentences (`passes.stand_in`): those that give the numbers the
@@ -163,7 +164,7 @@ def _quoted(summary: Summary, rubric: Rubric, passages: Passages) -> dict[str, s
     # a Metric without headline numbers: the best number sentence
     headline = not any(wanted["metric"][0] in m for m in failing["metric"])
     given = numbers_in(summary.metric or "") if headline else []
-    quoted = {name: stand_in(name, passages, given if name == "metric" else ())
+    quoted = {name: stand_in(name, passages, given if name == "metric" else (), title)
               for name, messages in failing.items() if messages}
     return {name: text for name, text in quoted.items() if text}
 

@@ -125,25 +125,17 @@ def _worked_out(sentence: str) -> bool:
                 and 8 <= len(sentence.split()) <= 70)
 
 
-# 'in Sec. C', '(see SM Sec. B)': a pointer a bullet cannot follow (and whose '. ' a small
-# model, held to one sentence, turns into 'Sec.4.0.3.1.0.0...')
-_POINTER = re.compile(r"\s*\([^()]*\b(?:sec\.|section|appendix)[^()]*\)"
-                      r"|,?\s*\b(?:see |in )(?:the )?(?:SM |supplementary material )?"
-                      r"(?:sec\.|section|appendix)\s*[A-Z0-9][\w.]*?(?=[.;:]?$)", re.I)
-
-
 def derivation_parts(body: list[Section]) -> tuple[tuple[str, str], ...]:
     """What a method written as a derivation works out: its top-level method sections (not
     preliminaries, comparisons or discussions), at most MAX_SECTIONS, each as (its heading
     without number, a paragraph of its sentences that say what the authors do, `_worked_out`,
-    formulas' symbols allowed, pointers to other sections cut); a section without two such
-    sentences gives nothing."""
+    formulas' symbols allowed); a section without two such sentences gives nothing."""
     found: list[tuple[str, str]] = []
     for label, sections in _top_sections(body, ("method",)):
         if _PRELIMINARY.search(label) or _NOT_A_PART.search(label):
             continue
-        sentences = [_POINTER.sub("", s) for section in sections
-                     for s in prose_sentences(section) if _worked_out(s)]
+        sentences = [s for section in sections for s in prose_sentences(section)
+                     if _worked_out(s)]
         if len(sentences) >= 2 and len(found) < MAX_SECTIONS:
             found.append((label, _excerpt(sentences)))
     labels = _recased([label for label, _ in found], body)

@@ -171,13 +171,21 @@ _EQUATION = re.compile(r"\b([^\W\d_]+)\s\((\d{1,3})\)(?=[\s.,;])")
 _ENUMERATES = frozenset("and or then both either".split())  # '(1) we ... and (2) we ...'
 
 
+# 'in Sec. C', '(see SM Sec. B)': a pointer a digest cannot follow (and whose '. ' a small
+# model, held to one sentence, turns into 'Sec.4.0.3.1.0.0...')
+_POINTER = re.compile(r"\s*\([^()]*\b(?:sec\.|section|appendix)[^()]*\)"
+                      r"|,?\s*\b(?:see |in )(?:the )?(?:SM |supplementary material )?"
+                      r"(?:sec\.|section|appendix)\s*[A-Z0-9][\w.]*?(?=[.;:]?$|[.;:]\s)", re.I)
+
+
 def strip_citations(text: str) -> str:
     """A sentence without its citation markers: bracketed numbers and the superscript numbers
     pypdf leaves after a word or a full stop ('the teacher-student framework 17,18, where ...',
-    'in DMFT studies.3 The lack') and an equation's number after a word ('the action (11)
-    which'); numbers that
-    report something ('100 and 1000 layers', '1,000 queries') are kept."""
-    text = _SUPERSCRIPTS.sub("", _BRACKETS.sub("", text))
+    'in DMFT studies.3 The lack'), an equation's number after a word ('the action (11)
+    which') and a pointer to a section at a sentence's end or in brackets ('... for any K and M
+    in Sec. C.', '(see Appendix B)'); numbers that report something ('100 and 1000 layers',
+    '1,000 queries') are kept."""
+    text = _POINTER.sub("", _SUPERSCRIPTS.sub("", _BRACKETS.sub("", text)))
     text = _EQUATION.sub(lambda m: m.group(0) if m.group(1).casefold() in _ENUMERATES
                          else m.group(1), text)
     return re.sub(r"\s+([.,;:])", r"\1", " ".join(text.split()))

@@ -47,6 +47,9 @@ def test_a_quoted_sentence_loses_the_word_that_tied_it_to_its_paragraph() -> Non
     tried = numbers_in("16x at 10M tokens, 6.5x at 1M tokens")
     assert stand_in("metric", found, tried) == "At 10M tokens MoBA achieves a speedup of 16x. It " \
         "achieves a speedup of up to 6.5x at 1M tokens."
+    # a first 'It' names nothing out of its paragraph: the work's name stands for it
+    assert stand_in("metric", found, numbers_in("6.5x"), title="MoBA: Mixture of Block "
+                    "Attention") == "MoBA achieves a speedup of up to 6.5x at 1M tokens."
 
 
 def test_a_bullet_on_a_part_opens_with_its_name() -> None:
@@ -57,10 +60,11 @@ def test_a_bullet_on_a_part_opens_with_its_name() -> None:
     assert opening("MoBA Architecture") == "MoBA architecture"
     assert opening("Basic Architecture") == "The basic architecture"
     assert opening("Corrections at Finite N") == "Corrections at finite N"  # a symbol kept
-    from pipeline.draft.passes import _derived
-    assert _derived("Self-Consistent action in the large z limit") == \
+    from pipeline.draft.passes import _led
+    assert _led("Self-Consistent action in the large z limit", "For") == \
         "For self-consistent action in the large z limit, the authors"
-    assert _derived("MLA at finite N") == "For MLA at finite N, the authors"
+    assert _led("MLA at finite N", "For") == "For MLA at finite N, the authors"
+    assert _led("LLMs for chemistry", "On") == "On LLMs for chemistry, the authors"
     assert opening("Proposed Approaches") == "The proposed approaches"
     assert opening("Crawler", "a crawler and a selector") == "Crawler"
     assert opening("Overview", title="PaSa: An LLM Agent for Paper Search") == "PaSa"

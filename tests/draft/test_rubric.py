@@ -138,6 +138,10 @@ def test_a_number_next_to_another_quantity_is_caught() -> None:
     check_quantities("metric", "It has 37B parameters, of which 37B are activated.", PAPER,
                      rubric)
     assert rubric.failures["metric"] == ["metric: 37B stands for two different quantities"]
+    rubric = Rubric()  # an aside restates a name, it is no second quantity
+    check_quantities("metric", "Data sets: Quora Question Pairs 50K split (QQP 50K) and MSRPC.",
+                     "We use the Quora Question Pairs 50K split (QQP 50K) of 50K pairs.", rubric)
+    assert rubric.passed("metric")
     rubric = Rubric()
     check_quantities("metric", "It scores 671B on MMLU.", PAPER, rubric)
     assert rubric.failures["metric"] == ['metric: 671B is next to "mmlu…" here, but not in the '

@@ -547,7 +547,7 @@ def test_a_method_with_parts_is_asked_a_bullet_per_part(
 def test_a_derivations_and_a_surveys_sections_are_asked_as_such(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
     """A theory paper's bullet opens 'For <section>, the authors' and asks what they work out;
-    a survey's asks what the paper says about the section, and opens with its name."""
+    a survey's 'On <section>, the authors' and asks what they cover."""
     sections = (("Corrections at Finite N", "We evaluate the 1/N correction to the propagator. "
                                             "We derive its self-energy."),
                 ("Critical Point", "We find the critical point of the effective action. "
@@ -572,18 +572,22 @@ def test_a_derivations_and_a_surveys_sections_are_asked_as_such(
         "For critical point, the authors constrain the zero mode."]
 
     before = len(chat_api.requests)
-    bullets = iter(["Large language models are built from transformer layers.",
-                    "LLM-based agents plan, remember and use tools."])
+    bullets = iter(["On large language models, the authors cover transformer layers.",
+                    "On LLM-based agents, the authors cover planning, memory and tools."])
     review = dataclasses.replace(PASSAGES, survey=True, parts=(
         ("Large Language Models", "Its subsections: The Transformer; Model Types."),
         ("LLM-based Agents", "Its subsections: Memory; Planning; Tools.")))
     draft = summarize(make_model(local=True), checked_request(passages=review))
     question = chat_api.requests[before + 2]["messages"][1]["content"]
-    assert "These sentences of the paper are about Large language models:\nIts subsections: " \
+    assert "These sentences of the paper are about large language models:\nIts subsections: " \
            "The Transformer; Model Types." in question
-    assert "Question: what does the paper say about Large language models?" in question
-    assert draft.summary.method == ["Large language models are built from transformer layers.",
-                                    "LLM-based agents plan, remember and use tools."]
+    assert "Question: what do the authors cover on large language models?" in question
+    pattern = chat_api.requests[before + 2]["response_format"]["json_schema"]["schema"][
+        "properties"]["part"]["pattern"]
+    assert pattern.startswith("^On large language models, the authors ")
+    assert draft.summary.method == [
+        "On large language models, the authors cover transformer layers.",
+        "On LLM-based agents, the authors cover planning, memory and tools."]
 
 
 def test_a_paper_whose_numbers_are_in_tables_gets_a_metric_of_its_evaluation(
