@@ -295,11 +295,15 @@ def check_baseline(name: str, text: str | None, passages: Passages, rubric: Rubr
 # the same one to four words three times in a row: a small model caught in a loop ('in
 # Chemistry in Chemistry in Chemistry')
 _LOOP = re.compile(r"\b((?:\w+\W+){1,4}?)\1\1", re.I)
+# a list a small model keeps writing: '42.5% Training Cost Reduction, 93.3% KV Cache
+# Reduction, 5.76 Times ..., 42.5% Training Cost Reduction, 93.3% KV Cache Reduction, ...'
+_LONG_LOOP = re.compile(r"\b((?:\w+\W+){8,40}?)\1", re.I)
 
 
 def loops(text: str) -> bool:
-    """True for text that repeats the same one to four words three times running."""
-    return bool(_LOOP.search(text + " "))
+    """True for text that repeats the same one to four words three times running, or the
+    same eight words or more twice running."""
+    return bool(_LOOP.search(text + " ") or _LONG_LOOP.search(text + " "))
 
 
 def check_junk(name: str, text: str | None, rubric: Rubric) -> None:

@@ -152,12 +152,14 @@ def _quoted(summary: Summary, rubric: Rubric, passages: Passages, title: str = "
             ) -> dict[str, str]:
     """Where a Metric still lacks the headline numbers, a word that qualifies one ('an
     ensemble') or the paper's baseline, or a Limitation is still not the one the paper
-    states, the paper's own sentences (`passes.stand_in`): those that give the numbers the
-    Metric tried to report, else its best number sentence; or its first limitation
-    sentence(s)."""
+    states, or either is a looping model's words or cut short, the paper's own sentences
+    (`passes.stand_in`, its first 'It' named after `title`'s work): those that give the
+    numbers the Metric tried to report, else its best number sentence; or its first
+    limitation sentence(s)."""
+    junk = ("over and over", "is cut short")  # a looping model's list, cut at its limit
     wanted = {"metric": ("none of the headline numbers", "; say so beside it",
-                         "is not what the paper compares with"),
-              "limitation": ("not what the paper states",)}
+                         "is not what the paper compares with", *junk),
+              "limitation": ("not what the paper states", *junk)}
     failing = {name: [m for m in rubric.failures.get(name, []) if any(f in m for f in found)]
                for name, found in wanted.items()}
     # a headline number that lost its qualifier or its baseline: the sentence that gives it;

@@ -279,3 +279,7 @@ def test_a_model_caught_in_a_loop_is_no_sentence() -> None:
     assert loops("Accuracy improves by 16.0% 16.0% 16.0%")
     assert not loops("It was a very very good idea, layer by layer by layer.")
     assert not loops("The encoder and the decoder use attention, attention and more.")
+    listed = "42.5% Training Cost Reduction, 93.3% KV Cache Reduction, 5.76 Times Throughput, "
+    assert loops("Performance, " + listed * 2 + "42.5% Train")  # a long list, written twice
+    assert not loops("It saves 42.5% of training costs and 93.3% of the KV cache, and saves "
+                     "42.5% of training costs over DeepSeek 67B.")  # a phrase again, not a loop

@@ -508,6 +508,18 @@ def test_a_metric_that_keeps_losing_a_qualifier_is_the_papers_sentence_for_its_n
         'as "ensemble"; say so beside it']
 
 
+def test_a_looping_metric_is_the_papers_sentence_for_its_numbers(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    listed = "16.0% Accuracy Gain, Long-context Tasks, Feedback Memory, Working Memory, "
+    chat_api.default = by_field(metric={"metric": "Results: " + listed * 3 + "16.0% Acc."})
+    draft = summarize(make_model(local=True), checked_request())
+    assert chat_api.calls == 6  # the five fields, then the metric once more
+    assert draft.summary.metric == PASSAGES.claims[0]  # its headline number, in its words
+    assert draft.extras["checks"]["flags"][0].startswith(
+        "metric: the paper's own sentence, as the model's failed: metric: the same words over "
+        "and over, not a sentence")
+
+
 PARTS = (("Feedback Loop", "A feedback loop lets each block attend to the latent "
                            "representations of the previous block. It adds no new weights."),
          ("Basic Architecture", "Each block keeps a working memory of its own activations. "
