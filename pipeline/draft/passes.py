@@ -36,7 +36,7 @@ FIELD_TOKENS = {"keypoints": 90, "objective": 150, "method": 330, "metric": 200,
 MIN_PARTS = 2  # parts of a method (`Passages.parts`) that make its Method one bullet each
 MAX_FOCUS = 6
 # How many of the paper's own sentences stand in for a field no answer could fill.
-QUOTED = {"metric": 1, "results": 1, "limitation": 2}
+QUOTED = {"metric": 2, "results": 1, "limitation": 2}
 PROMPT_TEMPLATES = ("draft_system.j2", "paper.j2", "field.j2", "draft_all.j2", "fix.j2",
                     "repair.j2")
 
@@ -154,7 +154,8 @@ def focus_for(name: str, passages: Passages) -> list[str]:
 def stand_in(name: str, passages: Passages, numbers: Collection[str] = (), title: str = ""
              ) -> str | None:
     """The paper's own sentences for a field, as an editor would quote them (third person,
-    capitalised, a first 'It' named by the work's name in `title`: 'MoBA achieves ...'): for
+    capitalised, the work's name in `title` written as the title writes it and standing for
+    a first 'It': 'MoBA achieves ...', a first 'Their model' 'The model'): for
     Metric the best number sentence, or the one or two that give `numbers` (the numbers a
     failed answer tried to report); the first finding for Results, the first two limitation
     sentences for Limitation; None for other fields or without any."""
@@ -170,8 +171,13 @@ def stand_in(name: str, passages: Passages, numbers: Collection[str] = (), title
     unlinked = (_CONNECTIVE.sub("", s) for s in chosen)
     quoted = " ".join(s[:1].upper() + s[1:] for s in unlinked)
     work = short_name(title)
-    if work and re.match(r"It\s", quoted):  # out of its paragraph, 'It' names nothing
+    if work:  # 'moba achieves' as the title writes it: 'MoBA achieves'
+        quoted = re.sub(rf"\b{re.escape(work)}\b", work, quoted, flags=re.I)
+    # out of its paragraph, 'It' and 'Their model' name nothing: 'MoBA', 'The model'
+    if work and re.match(r"It\s", quoted):
         quoted = work + quoted[2:]
+    quoted = re.sub(r"^Their (?=(?:\w+ )?(?:model|method|approach|system|framework|agent)s?\b)",
+                    "The ", quoted)
     return quoted[:1].upper() + quoted[1:] if quoted else None
 
 
