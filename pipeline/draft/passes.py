@@ -21,6 +21,7 @@ from pydantic import BaseModel, create_model
 
 from ..errors import UnusableAnswerError
 from ..models import Passages
+from ..read.coverage import WHOLE
 from ..read.method import GENERIC_PART, OVERVIEW, part_name, reports_result
 from ..read.passages import metric_sentences, short_name
 from ..read.sentences import result_score, strip_citations
@@ -244,10 +245,13 @@ def ask_parts(model: ChatModel, talk: Talk, tally: Tally) -> list[str]:
     than MIN_PARTS bullets gives [] (the Method is then asked as a whole)."""
     bullets = []
     for name, text in method_parts(talk.passages):
-        start = opening(name, talk.passages.abstract, talk.title)
-        named = start[:1].lower() + start[1:] if start.startswith("The ") else start
+        if name == WHOLE:  # what a derivation does as a whole: 'The authors show how ...'
+            start, named = "The authors", "the problem as a whole"
+        else:
+            start = opening(name, talk.passages.abstract, talk.title)
+            named = start[:1].lower() + start[1:] if start.startswith("The ") else start
         lead = "On" if talk.passages.survey else "For" if talk.passages.derivation else ""
-        if lead:  # 'For corrections at finite N, the authors ...'
+        if lead and name != WHOLE:  # 'For corrections at finite N, the authors ...'
             start = _led(start, lead)
             named = start[len(lead) + 1:-len(", the authors")]
 

@@ -31,7 +31,8 @@ from .method import (
     part_name,
 )
 
-MAX_SECTIONS = 4  # bullets on a survey's or a derivation's sections
+MAX_SECTIONS = 4  # bullets on a survey's sections
+MAX_DERIVED = 3  # bullets on a derivation: as a whole, and its sections
 # Sections that are not what a survey covers: its outlook, the paper's back matter.
 _NOT_COVERED = re.compile(r"\b(?:challenges|opportunities|future|outlook|open (?:problems|questions"
                           r")|perspectives?|contents|keywords?|acknowledg\w*|contributions?"
@@ -41,7 +42,7 @@ _LISTED = 4  # subsection names a survey section's paragraph lists
 # A sentence of a derivation that says what the authors do: 'we introduce a constraint that
 # eliminates this mode', 'Our first contribution is to reduce ... to eight coupled ODEs'.
 _WE_DO = re.compile(r"\bour (?:first |second |main )?(?:contribution|approach|aim|goal)\b", re.I)
-_FORMULA_HEAVY = re.compile(r"\s[=≡≈∝]\s|[=≡]\s?[−-]?\d")
+_FORMULA_HEAVY = re.compile(r"\s[=≡≈∝∼]\s|[=≡]\s?[−-]?\d")
 
 
 def _top_sections(body: list[Section], kinds: tuple[str, ...] | None
@@ -111,7 +112,8 @@ def survey_parts(body: list[Section]) -> tuple[tuple[str, str], ...]:
         listed = f"Its subsections: {'; '.join(names)}." if names else ""
         found.append((label, _excerpt([listed, *sentences] if listed else sentences)))
     labels = _recased([label for label, _ in found], body)
-    return tuple((part_name(label), text) for label, (_, text) in zip(labels, found, strict=True))
+    return tuple((part_name(label) if label else WHOLE, text)
+                 for label, (_, text) in zip(labels, found, strict=True))
 
 
 def _worked_out(sentence: str) -> bool:
@@ -125,18 +127,35 @@ def _worked_out(sentence: str) -> bool:
                 and 8 <= len(sentence.split()) <= 70)
 
 
-def derivation_parts(body: list[Section]) -> tuple[tuple[str, str], ...]:
-    """What a method written as a derivation works out: its top-level method sections (not
-    preliminaries, comparisons or discussions), at most MAX_SECTIONS, each as (its heading
-    without number, a paragraph of its sentences that say what the authors do, `_worked_out`,
-    formulas' symbols allowed); a section without two such sentences gives nothing."""
-    found: list[tuple[str, str]] = []
+# 'We show how the dynamics of SGD is captured by a set of differential equations and prove
+# ...', 'We have derived and studied an effective action': what a derivation does as a whole
+_DERIVES = re.compile(r"\b(?:deriv|prov|show how|calculat|comput|obtain|solv|construct)\w*",
+                      re.I)
+WHOLE = ""  # the label of the part on what a derivation does as a whole
+
+
+def derivation_parts(body: list[Section], said: tuple[str, ...] = ()
+                     ) -> tuple[tuple[str, str], ...]:
+    """What a method written as a derivation works out: first, as a whole (label WHOLE), the
+    sentences of `said` (where the paper says what it does: its contributions) that say what
+    it derives, proves or calculates; then its top-level method sections (not preliminaries,
+    comparisons or discussions), each as (its heading without number, a paragraph of its
+    sentences that say what the authors do, `_worked_out`, formulas' symbols allowed; a
+    section without two such sentences gives nothing; those with most such sentences first);
+    at most MAX_DERIVED in all."""
+    whole = [s for s in said if _DERIVES.search(s)]
+    found: list[tuple[str, str]] = [(WHOLE, _excerpt(whole))] if whole else []
+    worked: list[tuple[int, str, list[str]]] = []
     for label, sections in _top_sections(body, ("method",)):
         if _PRELIMINARY.search(label) or _NOT_A_PART.search(label):
             continue
         sentences = [s for section in sections for s in prose_sentences(section)
                      if _worked_out(s)]
-        if len(sentences) >= 2 and len(found) < MAX_SECTIONS:
-            found.append((label, _excerpt(sentences)))
+        if len(sentences) >= 2:
+            worked.append((len(worked), label, sentences))
+    # the sections that say most of what they work out, in the paper's order
+    best = sorted(worked, key=lambda w: -len(w[2]))[:MAX_DERIVED - len(found)]
+    found += [(label, _excerpt(sentences)) for _, label, sentences in sorted(best)]
     labels = _recased([label for label, _ in found], body)
-    return tuple((part_name(label), text) for label, (_, text) in zip(labels, found, strict=True))
+    return tuple((part_name(label) if label else WHOLE, text)
+                 for label, (_, text) in zip(labels, found, strict=True))

@@ -83,6 +83,12 @@ def limitation_passage(body: list[Section], name: str | None = None) -> tuple[st
                 continue
             if pointer and sentences[i - 1] not in found:
                 found.append(sentences[i - 1])
+            worse = own_worse.search(sentence)
+            if worse and worse.group().startswith("that "):
+                # 'The motivation ... stems from our observation that MoBA sometimes results in
+                # ...': the limitation itself, without the clause that leans on its paragraph
+                stated = sentence[worse.start() + len("that "):]
+                sentence = stated[:1].upper() + stated[1:]
             if sentence not in found:
                 found.append(sentence)
     kept: list[str] = []

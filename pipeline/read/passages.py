@@ -145,7 +145,8 @@ def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.
         contributions=contributions,
         method=method_overview(body),
         components=method_components(body),
-        parts=survey_parts(body) if survey else derivation_parts(body) if derivation
+        parts=survey_parts(body) if survey else derivation_parts(body, contributions)
+        if derivation
         else method_parts(  # named where the paper says what it does
             body, "\n".join((title or extract.title, abstract, *contributions))),
         derivation=derivation,

@@ -175,16 +175,20 @@ _ENUMERATES = frozenset("and or then both either".split())  # '(1) we ... and (2
 # model, held to one sentence, turns into 'Sec.4.0.3.1.0.0...')
 _POINTER = re.compile(r"\s*\([^()]*\b(?:sec\.|section|appendix)[^()]*\)"
                       r"|,?\s*\b(?:see |in )(?:the )?(?:SM |supplementary material )?"
-                      r"(?:sec\.|section|appendix)\s*[A-Z0-9][\w.]*?(?=[.;:]?$|[.;:]\s)", re.I)
+                      r"(?:sec\.|section|appendix)\s*[A-Z0-9][\w.]*?(?=[.;:]?$|[.;:]\s)"
+                      # '(Figure 2)', '(see Table 4)', ', as shown in Figure 5b.'
+                      r"|\s*\((?:see )?(?:fig(?:ure)?s?\.?|tables?)\s*\d+[a-z]?\)"
+                      r"|,?\s*\b(?:as (?:shown|seen|reported|illustrated) in|see) "
+                      r"(?:fig(?:ure)?s?\.?|tables?)\s*\d+[a-z]?(?=[.;:]?$|[.;:]\s)", re.I)
 
 
 def strip_citations(text: str) -> str:
     """A sentence without its citation markers: bracketed numbers and the superscript numbers
     pypdf leaves after a word or a full stop ('the teacher-student framework 17,18, where ...',
     'in DMFT studies.3 The lack'), an equation's number after a word ('the action (11)
-    which') and a pointer to a section at a sentence's end or in brackets ('... for any K and M
-    in Sec. C.', '(see Appendix B)'); numbers that report something ('100 and 1000 layers',
-    '1,000 queries') are kept."""
+    which') and a pointer to a section, figure or table at a sentence's end or in brackets
+    ('... for any K and M in Sec. C.', '(see Appendix B)', ', as shown in Figure 5b.');
+    numbers that report something ('100 and 1000 layers', '1,000 queries') are kept."""
     text = _POINTER.sub("", _SUPERSCRIPTS.sub("", _BRACKETS.sub("", text)))
     text = _EQUATION.sub(lambda m: m.group(0) if m.group(1).casefold() in _ENUMERATES
                          else m.group(1), text)

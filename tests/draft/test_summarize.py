@@ -560,18 +560,25 @@ def test_a_derivations_and_a_surveys_sections_are_asked_as_such(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
     """A theory paper's bullet opens 'For <section>, the authors' and asks what they work out;
     a survey's 'On <section>, the authors' and asks what they cover."""
-    sections = (("Corrections at Finite N", "We evaluate the 1/N correction to the propagator. "
+    sections = (("", "We derive an effective action for one node."),  # the whole (WHOLE)
+                ("Corrections at Finite N", "We evaluate the 1/N correction to the propagator. "
                                             "We derive its self-energy."),
                 ("Critical Point", "We find the critical point of the effective action. "
                                    "We introduce a constraint on the zero mode."))
-    bullets = iter(["For corrections at finite N, the authors derive the self-energy.",
+    bullets = iter(["The authors derive an effective action for a single node.",
+                    "For corrections at finite N, the authors derive the self-energy.",
                     "For critical point, the authors constrain the zero mode."])
     fields = by_field()
     chat_api.default = lambda request: ({"part": next(bullets)} if asked_field(request) == "part"
                                         else fields(request))
     derivation = dataclasses.replace(PASSAGES, parts=sections, derivation=True)
     draft = summarize(make_model(local=True), checked_request(passages=derivation))
-    first = chat_api.requests[2]
+    whole = chat_api.requests[2]
+    assert "what do the authors work out about the problem as a whole, and how?" in whole[
+        "messages"][1]["content"]
+    assert whole["response_format"]["json_schema"]["schema"]["properties"]["part"][
+        "pattern"].startswith("^The authors ")
+    first = chat_api.requests[3]
     question = first["messages"][1]["content"]
     assert "These sentences of the paper say what the authors work out about corrections at " \
            "finite N:\nThe authors evaluate the 1/N correction" in question
@@ -580,6 +587,7 @@ def test_a_derivations_and_a_surveys_sections_are_asked_as_such(
     pattern = first["response_format"]["json_schema"]["schema"]["properties"]["part"]["pattern"]
     assert pattern.startswith("^For corrections at finite N, the authors ")
     assert draft.summary.method == [
+        "The authors derive an effective action for a single node.",
         "For corrections at finite N, the authors derive the self-energy.",
         "For critical point, the authors constrain the zero mode."]
 

@@ -6,7 +6,7 @@ import pytest
 from paths import SHARED
 
 from pipeline.models import Section
-from pipeline.read.coverage import MAX_SECTIONS, derivation_parts, survey_parts
+from pipeline.read.coverage import MAX_SECTIONS, WHOLE, derivation_parts, survey_parts
 from pipeline.read.extract import extract_pdf
 from pipeline.read.passages import find_passages
 
@@ -55,6 +55,19 @@ DERIVATION = ("We begin with the action S = ∫ dτ φ(τ) G0 φ(τ) on each nod
               "Then ∂F/∂r = 0 at the critical point rc = z t0. "
               "We derive a self-consistent equation for the propagator G of a single node. "
               "Throughout we use relativistic notation with p ∼ (ω, p).")
+
+
+def test_a_derivation_as_a_whole_then_its_sections_that_say_most() -> None:
+    said = ("We study nodes on a Bethe lattice.",
+            "We derive a self-consistent effective action for a single node.")
+    sections = [Section("abstract", "Abstract", "We study nodes on a Bethe lattice.", 1),
+                *(Section("method", f"{number} Part {number}", DERIVATION + " We compute it "
+                          "exactly for every node of the lattice." * size, 2)
+                  for number, size in (("II", 0), ("III", 2), ("IV", 1)))]
+    parts = derivation_parts(sections, said)
+    assert parts[0] == (WHOLE, "We derive a self-consistent effective action for a single "
+                               "node.")  # what it derives, not what it studies
+    assert [name for name, _ in parts[1:]] == ["Part III", "Part IV"]  # most said, in order
 
 
 def test_a_derivations_sections_say_what_the_authors_work_out() -> None:

@@ -167,6 +167,16 @@ def test_rejects_a_nonpositive_budget() -> None:
      "We derive an effective action which recasts the system."),
     ("Two aims: (1) we propose RAPT and (2) we propose NC-RAPT.",
      "Two aims: (1) we propose RAPT and (2) we propose NC-RAPT."),
+    # pointers a digest cannot follow, and on which a small model loops ('Sec.4.0.3.0')
+    ("We reduce it to eight equations for any K and M in Sec. C. It is exact.",
+     "We reduce it to eight equations for any K and M. It is exact."),
+    ("The order parameters m (see SM Sec. B) evolve.", "The order parameters m evolve."),
+    ("MoBA is worse during SFT, as shown in Figure 5b.", "MoBA is worse during SFT."),
+    ("The gain is large (see Table 4) on QQP.", "The gain is large on QQP."),
+    # a pointer that the sentence needs, or a table with a number in brackets, stays
+    ("As in Section 3, we derive it.", "As in Section 3, we derive it."),
+    ("Its test error is fairly good (7.93%, Table 6).",
+     "Its test error is fairly good (7.93%, Table 6)."),
 ])
 def test_citation_markers_are_stripped(text: str, plain: str) -> None:
     assert strip_citations(text) == plain

@@ -90,7 +90,7 @@ def test_without_headline_numbers_the_results_numbers_stand_in() -> None:
     # said in passing: the paper's own method doing worse, problems that remain open
     ("experiments", "3.2 Hybrid", "We observe that PaSa sometimes results in suboptimal "
      "recall on short queries. It is fast.",
-     ("We observe that PaSa sometimes results in suboptimal recall on short queries.",)),
+     ("PaSa sometimes results in suboptimal recall on short queries.",)),  # the clause
     ("experiments", "4.2 Analysis", "But there are still open problems on such deep models.",
      ("But there are still open problems on such deep models.",)),
     ("experiments", "4.2 Analysis", "Baselines give worse recall than PaSa. This hypothesis "
