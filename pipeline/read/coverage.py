@@ -118,10 +118,14 @@ def survey_parts(body: list[Section]) -> tuple[tuple[str, str], ...]:
 
 def _worked_out(sentence: str) -> bool:
     """A sentence of a derivation that says what its authors do ('we introduce a constraint
-    that eliminates this mode'), which may name symbols but is not itself a formula."""
+    that eliminates this mode'), which may name symbols but is not itself a formula, nor ends
+    on an equation's number."""
     return bool((_WE_DO.search(sentence) or _DESIGN.search(sentence))
                 and not (_FORMULA_HEAVY.search(sentence) or LINK.search(sentence)
                          or _NOTATION.search(sentence) or sentence.startswith("(")
+                         # 'the scaling limit that was used to obtain (14).': its object is
+                         # the equation, which no bullet can carry
+                         or re.search(r"\(\d+\)\W*$", sentence)
                          or REFERS_BACK.search(sentence)
                          or re.fullmatch(rf"(?:.*?(?:{_EQUATION_REFS})){{3}}.*", sentence))
                 and 8 <= len(sentence.split()) <= 70)

@@ -54,7 +54,8 @@ DERIVATION = ("We begin with the action S = ∫ dτ φ(τ) G0 φ(τ) on each nod
               "uniform mode from the spectrum of the graph. "
               "Then ∂F/∂r = 0 at the critical point rc = z t0. "
               "We derive a self-consistent equation for the propagator G of a single node. "
-              "Throughout we use relativistic notation with p ∼ (ω, p).")
+              "Throughout we use relativistic notation with p ∼ (ω, p). "
+              "This is consistent with the scaling limit we used to obtain (14).")
 
 
 def test_a_derivation_as_a_whole_then_its_sections_that_say_most() -> None:
@@ -83,6 +84,7 @@ def test_a_derivations_sections_say_what_the_authors_work_out() -> None:
     assert text.startswith("In order to avoid condensation we introduce a constraint")
     assert "We obtain the order parameter" in text  # its subsection 'A' is part of it
     assert "∂F/∂r" not in text and "notation" not in text  # formulas and notation left out
+    assert "to obtain" not in text  # a sentence whose object is an equation's number
 
 
 CORPUS = SHARED / "corpus" / "pdf"
