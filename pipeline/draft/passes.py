@@ -100,7 +100,7 @@ def opening(name: str, known: str = "", title: str = "") -> str:
 def _sentence_case(word: str) -> str:
     """A word of a heading as a sentence writes it: lower case, but for an acronym, a name with
     inner capitals or a symbol ('MLA', 'DeepSeekMoE', 'N')."""
-    return word if re.search(r".[A-Z]|^[A-Z]{2}|^[A-Z]$", word) else word.lower()
+    return word if re.search(r"[a-z][A-Z]|^[A-Z]{2}|^[A-Z]$", word) else word.lower()
 
 
 def _led(start: str, lead: str) -> str:
@@ -110,8 +110,7 @@ def _led(start: str, lead: str) -> str:
     copy the section's first sentence: 'Corrections at finite N in the paper's section on
     ...')."""
     first, _, rest = start.partition(" ")
-    first = first if re.search(r"[a-z][A-Z]|^[A-Z]{2}|^[A-Z]$", first) else first.lower()
-    return f"{lead} {' '.join(filter(None, (first, rest)))}, the authors"
+    return f"{lead} {' '.join(filter(None, (_sentence_case(first), rest)))}, the authors"
 
 
 def method_parts(passages: Passages) -> list[tuple[str, str]]:
@@ -156,10 +155,11 @@ def stand_in(name: str, passages: Passages, numbers: Collection[str] = (), title
              ) -> str | None:
     """The paper's own sentences for a field, as an editor would quote them (third person,
     capitalised, the work's name in `title` written as the title writes it and standing for
-    a first 'It': 'MoBA achieves ...', a first 'Their model' 'The model'): for
-    Metric the best number sentence, or the one or two that give `numbers` (the numbers a
-    failed answer tried to report); the first finding for Results, the first two limitation
-    sentences for Limitation; None for other fields or without any."""
+    a first 'It': 'MoBA achieves ...', a first 'Their model' 'The model'): for Metric the
+    two sentences it is written from (`metric_sentences`), or the one or two that give
+    `numbers` (the numbers a failed answer tried to report); the first finding for Results,
+    the first two limitation sentences for Limitation; None for other fields or without
+    any."""
     giving = [s for s in (*passages.claims, *passages.results)
               if set(numbers) & set(numbers_in(s)) and reports_result(s)
               ] if name == "metric" and numbers else []

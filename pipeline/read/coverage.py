@@ -145,7 +145,7 @@ def derivation_parts(body: list[Section], said: tuple[str, ...] = ()
     it derives, proves or calculates; then its top-level method sections (not preliminaries,
     comparisons or discussions), each as (its heading without number, a paragraph of its
     sentences that say what the authors do, `_worked_out`, formulas' symbols allowed; a
-    section without two such sentences gives nothing; those with most such sentences first);
+    section without any gives nothing; those with most such sentences first);
     at most MAX_DERIVED in all."""
     whole = [s for s in said if _DERIVES.search(s)]
     found: list[tuple[str, str]] = [(WHOLE, _excerpt(whole))] if whole else []
@@ -155,7 +155,7 @@ def derivation_parts(body: list[Section], said: tuple[str, ...] = ()
             continue
         sentences = [s for section in sections for s in prose_sentences(section)
                      if _worked_out(s)]
-        if len(sentences) >= 2:
+        if sentences:
             worked.append((len(worked), label, sentences))
     # the sections that say most of what they work out, in the paper's order
     best = sorted(worked, key=lambda w: -len(w[2]))[:MAX_DERIVED - len(found)]

@@ -77,9 +77,13 @@ def test_a_derivations_sections_say_what_the_authors_work_out() -> None:
             Section("method", "A Ordered Phase", "We obtain the order parameter of the "
                     "ordered phase from the saddle point equation.", 2),
             Section("method", "III Preliminaries", DERIVATION, 2),
-            Section("method", "IV Critical Point", "It follows that r = rc. Hence G = 1.", 3)]
+            Section("method", "IV Critical Point", "It follows that r = rc. Hence G = 1.", 3),
+            Section("method", "V Corrections", "We derive the 1/N correction to the "
+                                               "propagator of a single node.", 3)]
     parts = derivation_parts(body)
-    assert [name for name, _ in parts] == ["Self-Consistent Action in the Large z Limit"]
+    # a section that says nothing of what the authors do gives nothing; one sentence does
+    assert [name for name, _ in parts] == ["Self-Consistent Action in the Large z Limit",
+                                           "Corrections"]
     text = parts[0][1]
     assert text.startswith("In order to avoid condensation we introduce a constraint")
     assert "We obtain the order parameter" in text  # its subsection 'A' is part of it
