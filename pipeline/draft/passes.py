@@ -63,12 +63,18 @@ def third_person(text: str) -> str:
     return text
 
 
+def gives_numbers(passages: Passages) -> bool:
+    """Whether a paper's prose gives numbers for its Metric (`Passages.headline`, else
+    `Passages.results`); without them its numbers are only in tables."""
+    return bool(passages.headline or passages.results)
+
+
 def fields_for(passages: Passages) -> list[str]:
     """The fields a paper's entry has: Metric with numbers to report, or without them where
     the paper lists what it is evaluated on (`Passages.evaluation`), Results (a finding) only
     without numbers, Limitation only where the paper states one of its own."""
     fields = ["keypoints", "objective", "method"]
-    if not passages.survey and (passages.headline or passages.results):
+    if not passages.survey and gives_numbers(passages):
         fields.append("metric")
     elif not passages.survey:  # numbers only in tables: what it is evaluated on, and a finding
         fields += [name for name, given in (("metric", passages.evaluation),
@@ -138,7 +144,7 @@ def focus_for(name: str, passages: Passages) -> list[str]:
     elif name == "method":
         method, said = passages.method, passages.contributions
         chosen = [*method[:2], *said[:2], *method[2:4], *said[2:3], *method[4:]]
-    elif name == "metric" and not (passages.headline or passages.results):
+    elif name == "metric" and not gives_numbers(passages):
         chosen = list(passages.evaluation)  # its numbers are only in tables
     elif name == "metric":  # the two that read most like results, the best first
         chosen = metric_sentences(passages)
@@ -224,7 +230,7 @@ class Talk:
         kind = "survey" if passages.survey else "derivation" if passages.derivation else "design"
         ask = render("field.j2", self.model.root, field=name, survey=passages.survey,
                      focus=focus, part=part[0] if part else "", kind=kind,
-                     tables=not (passages.headline or passages.results),
+                     tables=not gives_numbers(passages),
                      schema_enforced=enforced).text
         return [self.system(enforced), {"role": "user", "content": self.paper() + "\n" + ask}]
 

@@ -58,8 +58,8 @@ def _top_sections(body: list[Section], kinds: tuple[str, ...] | None
             continue
         number = numbering(section.heading)
         top = (number is not None and len(number) == 1) if numbered else True
-        if not top:
-            if current is not None and (number is not None or numbered):
+        if not top:  # only in a numbered paper
+            if current is not None:
                 current[1].append(section)  # '3.1', or 'A Ordered Phase' under 'II ...'
             continue
         if current is not None:
@@ -71,10 +71,9 @@ def _top_sections(body: list[Section], kinds: tuple[str, ...] | None
         yield current
 
 
-def _recased(labels: list[str], body: list[Section]) -> list[str]:
+def _recased(labels: list[str], text: str) -> list[str]:
     """Headings set in capitals ('DESIGNING AI SUPPORTS', 'ACTION IN THE LARGE z LIMIT') in the
-    case the paper's text writes their words."""
-    text = "\n".join(s.text for s in body)
+    case the paper's `text` writes their words."""
     return [_recase(label, text) if _capitals(label) else label for label in labels]
 
 
@@ -99,21 +98,22 @@ def survey_parts(body: list[Section]) -> tuple[tuple[str, str], ...]:
     without number, a paragraph: the names of its subsections, 'Its subsections: A; B; C.', then
     its opening sentences that read without their formulas and figures, `_excerpt` words in
     all). A section with neither gives nothing; () without any."""
+    text = "\n".join(s.text for s in body)  # the case a heading in capitals takes
     found: list[tuple[str, str]] = []
     for label, sections in _top_sections(body, None):
         if _NOT_COVERED.search(label) or len(found) >= MAX_SECTIONS:
             continue
         names = _recased([_label(s.heading) for s in sections[1:] if s.heading
-                          and len(numbering(s.heading) or ()) == 2][:_LISTED], body)
+                          and len(numbering(s.heading) or ()) == 2][:_LISTED], text)
         sentences = [s for section in sections for s in prose_sentences(section)
                      if _readable(s)]
         if not sentences and not names:
             continue
         listed = f"Its subsections: {'; '.join(names)}." if names else ""
         found.append((label, _excerpt([listed, *sentences] if listed else sentences)))
-    labels = _recased([label for label, _ in found], body)
-    return tuple((part_name(label) if label else WHOLE, text)
-                 for label, (_, text) in zip(labels, found, strict=True))
+    labels = _recased([label for label, _ in found], text)
+    return tuple((part_name(label), paragraph)
+                 for label, (_, paragraph) in zip(labels, found, strict=True))
 
 
 def _worked_out(sentence: str) -> bool:
@@ -160,6 +160,6 @@ def derivation_parts(body: list[Section], said: tuple[str, ...] = ()
     # the sections that say most of what they work out, in the paper's order
     best = sorted(worked, key=lambda w: -len(w[2]))[:MAX_DERIVED - len(found)]
     found += [(label, _excerpt(sentences)) for _, label, sentences in sorted(best)]
-    labels = _recased([label for label, _ in found], body)
+    labels = _recased([label for label, _ in found], "\n".join(s.text for s in body))
     return tuple((part_name(label) if label else WHOLE, text)
                  for label, (_, text) in zip(labels, found, strict=True))

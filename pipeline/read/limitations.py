@@ -71,19 +71,19 @@ def limitation_passage(body: list[Section], name: str | None = None) -> tuple[st
                     or ROADMAP.search(sentence) or FUTURE.search(sentence):
                 continue
             pointer = bool(_POINTER.match(sentence)) and i > 0
+            worse = own_worse.search(sentence)
             if titled:
                 wanted = bool(_LIMIT_WORDS.search(sentence))
             else:
                 named = name is not None and name.casefold() in sentence.casefold()
                 wanted = pointer or bool(own_cannot.search(sentence)) \
-                    or bool(own_worse.search(sentence)) or bool(_STILL_OPEN.search(sentence)) \
+                    or bool(worse) or bool(_STILL_OPEN.search(sentence)) \
                     or bool(_STATED.match(sentence)) or bool(
                     _LIMIT_NOUN.search(sentence) and (_SELF.search(sentence) or named))
             if not wanted:
                 continue
             if pointer and sentences[i - 1] not in found:
                 found.append(sentences[i - 1])
-            worse = own_worse.search(sentence)
             if worse and worse.group().startswith("that "):
                 # 'The motivation ... stems from our observation that MoBA sometimes results in
                 # ...': the limitation itself, without the clause that leans on its paragraph
