@@ -48,7 +48,10 @@ _APPENDIX = re.compile(r"^(?:appendix|appendices)\s+([A-Z])((?:\.\d{1,2}){0,3})\
                        re.I)
 _TOC_LINE = re.compile(r"(?:\.\s?){3,}|…|(?:[A-Za-z)]|\d\.\d+)\s+\d{1,3}$")
 _AUTHORS = re.compile(r"^[A-Z]\.\s?[A-Z]|\b[A-Z]\.\s[A-Z][a-z]+,")
-_PLAIN_HEADING = re.compile(r"^[A-Z][A-Za-z&’'-]*(?:\s+[A-Za-z&’'-]+){0,5}:?$")
+# 'Experiments', 'Retrieval Augmented Prompt Tuning (RAPT)': a short line of words, and the
+# abbreviation the heading defines
+_PLAIN_HEADING = re.compile(
+    r"^[A-Z][A-Za-z&’'-]*(?:\s+[A-Za-z&’'-]+){0,5}(?:\s\([A-Z][A-Za-z-]*\))?:?$")
 _CONNECTIVES = frozenset(
     "a an the of and or in on for to with by from at via as vs versus between into under over "
     "toward towards using through without".split())
@@ -298,8 +301,23 @@ class _HeadingFinder:
             self.consumed.add(i + 1)
         return True
 
+    def _subsection(self, i: int, c: _Candidate, following: str | None) -> bool:
+        """A method's own subsection in an unnumbered paper (AAAI style): a line in title case
+        ('Novelty Conditioned RAPT (NC-RAPT)') between the end of a paragraph and the start of
+        the next, inside a top-level method section. Its words name no kind, so only its place
+        tells it from a figure's label; other sections' subsections stay body text."""
+        words = [w for w in re.findall(r"[\w’'-]+", c.title) if w.casefold() not in _CONNECTIVES]
+        return (self.style.scheme == "plain" and self.kinds[:1] == ["method"]
+                and not (self.after_references or self.in_appendix)
+                and all(w[0].isupper() for w in words) and i > 0
+                and self.lines[i - 1].endswith(".") and following is not None
+                and following[:1].isupper() and _prose_line(following))
+
     def _accept_unnumbered(self, i: int, c: _Candidate, following: str | None) -> bool:
         own = classify(c.title)
+        if c.scheme == "plain" and own is None and self._subsection(i, c, following):
+            self._add(i, c, 2)
+            return True
         if c.scheme == "plain":
             # Unnumbered papers (AAAI style): a short title-case line naming a known kind,
             # followed by prose; never a table header, never in the back matter.

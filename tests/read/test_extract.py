@@ -473,6 +473,30 @@ def test_find_headings_run_in_and_appendix_forms() -> None:
     ]
 
 
+def test_find_headings_an_unnumbered_methods_own_subsections() -> None:
+    """AAAI-style papers number nothing: inside the method a title-case line between two
+    paragraphs is its subsection ('Novelty Conditioned RAPT (NC-RAPT)', as in 2202.00535);
+    elsewhere, or inside a paragraph, such a line stays text."""
+    prose = "We count every widget twice and then once more in the whole long experiment."
+    lines = ["Abstract", prose, "Introduction", prose, "Proposed Approaches", prose,
+             "Retrieval Augmented Prompt Tuning (RAPT)", prose,
+             "Novelty Conditioned RAPT (NC-RAPT)", prose, "and a line that goes on",
+             "Widget Counting", prose, "Experiments", prose, "Evaluation of Widgets", prose,
+             "Conclusion", prose]
+    headings, _ = find_headings(lines)
+    assert [(h.text, h.level, h.kind) for _, h in sorted(headings.items())] == [
+        ("Abstract", 1, "abstract"), ("Introduction", 1, "introduction"),
+        ("Proposed Approaches", 1, "method"),
+        ("Retrieval Augmented Prompt Tuning (RAPT)", 2, "method"),
+        ("Novelty Conditioned RAPT (NC-RAPT)", 2, "method"),
+        ("Experiments", 1, "experiments"), ("Evaluation of Widgets", 1, "experiments"),
+        ("Conclusion", 1, "conclusion")]
+    # a numbered paper's title-case lines are never taken for unnumbered subsections
+    numbered = ["1 Introduction", prose, "2 Method", prose, "Widget Counting", prose]
+    assert [h.text for h in find_headings(numbered)[0].values()] == ["1 Introduction",
+                                                                     "2 Method"]
+
+
 @pytest.mark.parametrize(("title", "kind"), [
     ("Introduction", "introduction"), ("RELATED WORK", "related"), ("Background", "related"),
     ("Our Approach", "method"), ("Model Architecture", "method"), ("Methods", "method"),
