@@ -52,7 +52,8 @@ _PRONOUNS = [(re.compile(p), r) for p, r in [
 
 _CONNECTIVE = re.compile(r"^(?:specifically|in particular|notably|moreover|furthermore|in "
                          r"addition|additionally|overall|finally|however|also|thus|hence"
-                         r"|consequently|therefore),\s+", re.I)
+                         r"|consequently|therefore),\s+"
+                         r"|^(?:this|these results) (?:suggests?|shows?|indicates?) that\s+", re.I)
 
 
 def third_person(text: str) -> str:
@@ -91,7 +92,11 @@ def opening(name: str, known: str = "", title: str = "") -> str:
     Shortcuts' -> 'Identity mapping by shortcuts', 'MoBA Architecture' -> 'MoBA
     architecture', 'Corrections at Finite N' -> 'Corrections at finite N'); a generic heading
     gets 'The' ('Basic Architecture' -> 'The basic architecture'), an overview the name the
-    `title` gives the work ('PaSa: ...' -> 'PaSa') or 'The method'."""
+    `title` gives the work ('PaSa: ...' -> 'PaSa') or 'The method'; a heading that defines an
+    abbreviation the abbreviation ('Novelty Conditioned RAPT (NC-RAPT)' -> 'NC-RAPT')."""
+    defined = re.fullmatch(r".+\s\(([A-Z][\w-]*)\)", name)
+    if defined:
+        return defined[1]
     if OVERVIEW.fullmatch(name):  # of the whole method: its name
         return short_name(title) or "The method"
     if GENERIC_PART.match(name):

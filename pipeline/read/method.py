@@ -177,7 +177,8 @@ def method_components(body: list[Section]) -> tuple[str, ...]:
 
 # A section about the method that is not one of its parts
 _NOT_A_PART = re.compile(r"\b(?:comparisons?|discussion|analys[ie]s|ablations?|complexity|why"
-                         r"|limitations?|summary|intuition|motivation)\b", re.I)
+                         r"|limitations?|summary|intuition|motivation|number of parameters"
+                         r"|parameter counts?)\b", re.I)
 # a heading over the whole method
 OVERVIEW = re.compile(r"(?:an? )?overview", re.I)
 # a heading that names no part: 'Method', 'Basic Architecture', 'Proposed Approaches'
@@ -270,8 +271,10 @@ def method_parts(body: list[Section], topic: str) -> tuple[tuple[str, str], ...]
     'Overview' scores 1.
     Parts are spread over the method's subdivisions (the best of each parent section before a
     second of any), a heading sharing nothing with the topic is taken only to make two parts,
-    and a long section alone may give two (its opening and its middle). A method written as a
-    derivation (`is_derivation`) has no parts here: (); see `coverage.derivation_parts`."""
+    and a long section that is the method's only part gives two (its opening and its middle:
+    beside other parts, its middle was a detail, and the model's bullet on it a garbled one).
+    A method written as a derivation (`is_derivation`) has no parts here: (); see
+    `coverage.derivation_parts`."""
     terms = _content_words(topic)
     names = set(_NAME.findall(topic))
 
@@ -323,8 +326,8 @@ def method_parts(body: list[Section], topic: str) -> tuple[tuple[str, str], ...]
             chosen.append(part)
     chosen = sorted(chosen[:MAX_PARTS], key=lambda part: part.position)
     parts = [(part.position, 0, part.label, _excerpt(part.sentences)) for part in chosen]
-    for part in chosen:  # a long section may stand for two parts
-        if len(part.sentences) >= _LONG_PART and len(parts) < MAX_PARTS:
+    for part in chosen[:1] if len(chosen) == 1 else ():  # a long section alone: two parts
+        if len(part.sentences) >= _LONG_PART:
             middle = part.sentences[len(part.sentences) // 2:]
             parts.append((part.position, 1, part.label, _excerpt(middle)))
     return tuple((label, text) for _, _, label, text in sorted(parts))

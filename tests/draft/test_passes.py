@@ -27,6 +27,20 @@ def test_a_failed_metric_is_replaced_by_the_sentence_that_gives_its_number() -> 
         "nets with a depth of up to 152 layers, 8× deeper than VGG nets."
 
 
+def test_a_metric_of_two_speedups_gives_its_place_to_a_result_on_quality() -> None:
+    found = Passages(results=(
+        "This suggests that MoBA achieves performance comparable to full attention at 75% "
+        "sparsity.",
+        "In particular, it achieves a speedup of up to 6.5x when prefilling 1M tokens.",
+        "Specifically, at 10M tokens MoBA achieves a speedup of 16x in attention computation "
+        "time."))
+    assert stand_in("metric", found, title="MoBA: Mixture of Block Attention") == (
+        "At 10M tokens MoBA achieves a speedup of 16x in attention computation time. MoBA "
+        "achieves performance comparable to full attention at 75% sparsity.")
+    speeds = Passages(results=found.results[1:])  # no result on quality: both speedups
+    assert len(focus_for("metric", speeds)) == 2
+
+
 def test_a_methods_request_tells_its_parts_and_a_survey_its_outline() -> None:
     method = Passages(components=("Crawler", "Selector"),
                       method=("The crawler follows the citations of each paper it reads.",),
@@ -78,6 +92,8 @@ def test_a_bullet_on_a_part_opens_with_its_name() -> None:
     assert opening("Crawler", "a crawler and a selector") == "Crawler"
     assert opening("Overview", title="PaSa: An LLM Agent for Paper Search") == "PaSa"
     assert opening("Overview", title="Attention Is All You Need") == "The method"
+    # a heading that defines an abbreviation: the name the paper then uses
+    assert opening("Novelty Conditioned RAPT (NC-RAPT)") == "NC-RAPT"
 
 
 def test_the_grammar_of_a_part_holds_its_opening_and_one_sentence() -> None:

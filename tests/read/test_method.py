@@ -77,12 +77,21 @@ def test_a_generic_heading_takes_its_parents_name_and_a_paragraph_its_opening() 
     assert parts[0][1].startswith("Each agent has two stages. The first stage")
 
 
-def test_a_long_section_stands_for_two_parts() -> None:
+def test_a_long_section_stands_for_two_parts_only_when_it_is_the_only_part() -> None:
     long = " ".join(f"The Crawler step {n} reads the queue and expands paper number {n} further."
                     for n in range(12))
+    alone = method_parts(body(("4.1 Crawler", long), ("4.2 Budget", TRAINING[:40])), TOPIC)
+    assert [name for name, _ in alone] == ["Crawler", "Crawler"]
+    assert "step 0 " in alone[0][1] and "step 6 " in alone[1][1]
+    # beside another part its middle is a detail: ResNet's shortcut, a garbled bullet
     parts = method_parts(body(("4.1 Crawler", long), ("4.2 Selector", SELECTOR)), TOPIC)
-    assert [name for name, _ in parts] == ["Crawler", "Crawler", "Selector"]
-    assert "step 0 " in parts[0][1] and "step 6 " in parts[1][1]
+    assert [name for name, _ in parts] == ["Crawler", "Selector"]
+
+
+def test_a_section_counting_parameters_is_no_part() -> None:
+    parts = method_parts(body(("4.1 Crawler", CRAWLER), ("4.2 Number of Parameters", TRAINING),
+                              ("4.3 Selector", SELECTOR)), TOPIC)
+    assert [name for name, _ in parts] == ["Crawler", "Selector"]
 
 
 def test_a_surveys_parts_are_its_sections() -> None:
@@ -103,16 +112,21 @@ CORPUS = SHARED / "corpus" / "pdf"
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
 def test_the_corpus_papers_methods_parts() -> None:
     """The parts an editor's Method names, found by the rule, not by paper: DeepSeek-V2's
-    attention (MLA) and expert layer (DeepSeekMoE), PaSa's two agents, MoBA's block attention;
+    attention (MLA) and expert layer (DeepSeekMoE), PaSa's two agents, MoBA's block attention,
+    the paraphrase paper's RAPT and NC-RAPT;
     the two theory papers' derivations have their sections instead (`coverage`)."""
     found = {}
-    for name in ("2405.04434", "2501.10120v1", "2502.13189", "1111.2011v2", "1906.08632v2"):
+    for name in ("2405.04434", "2501.10120v1", "2502.13189", "1111.2011v2", "1906.08632v2",
+                 "2202.00535v1"):
         found[name] = find_passages(extract_pdf(CORPUS / f"{name}.pdf")).parts
     names = {paper: " | ".join(n for n, _ in parts) for paper, parts in found.items()}
     assert "Multi-Head Latent Attention" in names["2405.04434"]
     assert "DeepSeekMoE" in names["2405.04434"]
     assert "Crawler" in names["2501.10120v1"] and "Selector" in names["2501.10120v1"]
     assert "MoBA Architecture" in names["2502.13189"]
+    # the paraphrase paper's unnumbered subsections (AAAI style), one part each
+    assert names["2202.00535v1"] == ("Retrieval Augmented Prompt Tuning (RAPT) | "
+                                     "Novelty Conditioned RAPT (NC-RAPT)")
     # what the derivation does as a whole (''), then its sections that say most of it
     assert names["1111.2011v2"] == (" | Self-Consistent Action in the Large z Limit | "
                                     "Corrections at Finite N")
@@ -130,6 +144,6 @@ def test_an_overview_is_a_part_and_a_quoted_question_is_not_prose() -> None:
                     for n in range(12))
     parts = method_parts(body(("4.1 Overview", overview), ("4.2 Crawler", long),
                               ("4.3 Selector", SELECTOR)), TOPIC)
-    # the overview before a second part from the long section
+    # the overview, not a second part from the long section
     assert [name for name, _ in parts] == ["Overview", "Crawler", "Selector"]
     assert "Is there" not in parts[0][1]  # an example query the paper quotes
