@@ -41,8 +41,51 @@ _WORSE = r"(?:\w+ ){0,3}?(?:results? in |leads? to |yields? |gives? |shows? |has
          r"(?:suboptimal|sub-optimal|worse|poorer|inferior|degraded)\b"
 # 'But there are still open problems on such aggressively deep models.' (not 'this hypothesis
 # is still an open question': a question is not a shortcoming)
+# 'one must always keep in mind the limitations of the Bethe lattice as a model for physical
+# lattices': the authors' own caution on what their model stands for
+_CAUTION = re.compile(r"\b(?:keep|bear) in mind (?:the )?(?:\w+ )?limitations?\b"
+                      r"|\bexercise caution\b|\b(?:be|is|are) (?:used|interpreted|read|taken) "
+                      r"with caution\b", re.I)
 _STILL_OPEN = re.compile(r"\b(?:still|remaining) open (?:problems?|issues?)\b"
                          r"|\bopen (?:problems?|issues?) remain", re.I)
+
+
+# 'However, as a corollary these results may also suggest that RAPT-based methods would not
+# ...': what the results suggest is the limitation; the words before it lean on the paragraph
+_SUGGEST = re.compile(r"^(?:[\w,]+ ){0,6}?(?:these|this|those|the) (?:\w+ )?(?:results?|findings?"
+                      r"|observations?)? ?(?:may |might |could |would )?(?:also )?(?:suggests?"
+                      r"|indicates?|implies|imply|means?) that ", re.I)
+# 'But there are ...': a link to the sentence before, which the limitation is read without
+_LINK = re.compile(r"^(?:but|however|yet|still|nevertheless|nonetheless|in general"
+                   r"|as a corol+ary)\b,?\s*", re.I)
+# 'such aggressively deep models': the sentence that says which models it means comes along
+_SUCH = re.compile(r"\b(?:such|these|those) (?:an? )?([a-z][a-z-]{3,})", re.I)
+_CONTEXT = 5  # sentences back where the words 'such ...' point to may be
+
+
+def _stated_alone(sentence: str) -> str:
+    """A limitation sentence without the words that tie it to its paragraph: 'But there are
+    ...' -> 'There are ...'; 'These results may also suggest that RAPT-based methods would
+    not ...' -> 'RAPT-based methods would not ...'."""
+    kept = _SUGGEST.sub("", sentence, count=1)
+    kept = _LINK.sub("", kept, count=1)
+    return kept[:1].upper() + kept[1:]
+
+
+def _antecedent(sentences: list[str], i: int) -> str | None:
+    """The sentence that says what a limitation's 'such ...' or 'these ...' means: the
+    nearest of the _CONTEXT before it that has the word after 'such' ('such aggressively deep
+    models' -> 'We explore an aggressively deep model of over 1000 layers.') and does not
+    itself point back; None when there is none."""
+    match = _SUCH.search(sentences[i])
+    if not match:
+        return None
+    word = re.compile(rf"\b{re.escape(match[1].rstrip('s'))}", re.I)
+    for before in reversed(sentences[max(i - _CONTEXT, 0):i]):
+        if word.search(before) and not _SUCH.search(before) \
+                and not re.match(r"(?:it|its|they|their|this|that)\b", before, re.I):
+            return before
+    return None
 
 
 def limitation_passage(body: list[Section], name: str | None = None) -> tuple[str, ...]:
@@ -53,9 +96,12 @@ def limitation_passage(body: list[Section], name: str | None = None) -> tuple[st
     limitation of our approach', 'our model may not ...', 'PaSa cannot ...'), never one about
     others' work (a citation, 'existing methods'), a roadmap ('... in Section 5') or future
     work. Said in passing, it counts too: the paper's method doing worse ('MoBA sometimes
-    results in suboptimal performance during SFT'), or problems that remain open ('there are
-    still open problems on such aggressively deep models'). A sentence that only points back
-    ('This can be one limitation of the method.') brings the sentence before it.
+    results in suboptimal performance during SFT'), problems that remain open ('there are
+    still open problems on such aggressively deep models'), or a caution ('one must keep in
+    mind the limitations of the Bethe lattice as a model'). A sentence that only points back
+    ('This can be one limitation of the method.') brings the sentence before it, and one
+    that says 'such deep models' the sentence that says which (`_antecedent`). A sentence is
+    kept without the words that tie it to its paragraph (`_stated_alone`).
     """
     subject = rf"(?:{_SUBJECT}" + (rf"|{re.escape(name)}" if name else "") + ")"
     own_cannot = re.compile(rf"(?:^|, |\band |\bthat ){subject} {_CANNOT}", re.I)
@@ -78,17 +124,20 @@ def limitation_passage(body: list[Section], name: str | None = None) -> tuple[st
                 named = name is not None and name.casefold() in sentence.casefold()
                 wanted = pointer or bool(own_cannot.search(sentence)) \
                     or bool(worse) or bool(_STILL_OPEN.search(sentence)) \
+                    or bool(_CAUTION.search(sentence)) \
                     or bool(_STATED.match(sentence)) or bool(
                     _LIMIT_NOUN.search(sentence) and (_SELF.search(sentence) or named))
             if not wanted:
                 continue
-            if pointer and sentences[i - 1] not in found:
-                found.append(sentences[i - 1])
+            context = sentences[i - 1] if pointer else _antecedent(sentences, i)
+            if context and _stated_alone(context) not in found:
+                found.append(_stated_alone(context))
             if worse and worse.group().startswith("that "):
                 # 'The motivation ... stems from our observation that MoBA sometimes results in
                 # ...': the limitation itself, without the clause that leans on its paragraph
                 stated = sentence[worse.start() + len("that "):]
                 sentence = stated[:1].upper() + stated[1:]
+            sentence = _stated_alone(sentence)
             if sentence not in found:
                 found.append(sentence)
     kept: list[str] = []
