@@ -4,9 +4,10 @@ An editor rejects a field written in the first person ("we propose"), a sentence
 keypoint that is the title or a piece of a sentence, a Limitation where the paper states none
 (or one taken from elsewhere), a Metric without any of the headline numbers the abstract or
 conclusion gives, a number attached to another quantity than in the paper ("37B
-parameters" where the paper has 671B parameters, 37B activated), and a headline number without
-the word that qualifies it ("3.57% error" for an ensemble's) or beside another baseline
-than the paper's. Each check names its field, so
+parameters" where the paper has 671B parameters, 37B activated) or beside another result's
+name ("41.8 BLEU on English-to-German" where 41.8 is English-to-French's), and a headline
+number without the word that qualifies it ("3.57% error" for an ensemble's) or beside another
+baseline than the paper's. Each check names its field, so
 that the passes can ask for that field once more; what still fails stays flagged on the draft.
 """
 
@@ -21,6 +22,7 @@ from ..models import Passages
 from ..models.summary import Summary
 from ..read.method import reports_result
 from ..read.passages import metric_sentences
+from .attribution import check_attribution
 from .checks import numbers_in, squash
 
 RUBRIC_FIELDS = ("keypoints", "objective", "method", "metric", "results", "limitation")
@@ -385,6 +387,8 @@ def check_rubric(summary: Summary, passages: Passages, title: str, paper_text: s
     check_quantities("metric", summary.metric, paper_text, rubric)
     check_qualifiers("metric", summary.metric, passages, rubric)
     check_baseline("metric", summary.metric, passages, rubric)
+    for problem in check_attribution(summary.metric, passages, title):
+        rubric.fail("metric", f"metric: {problem}")
     check_qualifiers("results", summary.results, passages, rubric)
     check_quantities("results", summary.results, paper_text, rubric)
     return rubric

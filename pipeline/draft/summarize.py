@@ -150,21 +150,25 @@ def _fix(model: ChatModel, talk: Talk, request: SummaryRequest, paper: PaperText
 
 def _quoted(summary: Summary, rubric: Rubric, passages: Passages, title: str = ""
             ) -> dict[str, str]:
-    """Where a Metric still lacks the headline numbers, a word that qualifies one ('an
-    ensemble') or the paper's baseline, or a Limitation is still not the one the paper
+    """Where a Metric still lacks the headline numbers or the second result, a word that
+    qualifies one ('an ensemble') or the paper's baseline, or puts a number with another
+    result's name, or a Limitation is still not the one the paper
     states, or either is a looping model's words or cut short, the paper's own sentences
     (`passes.stand_in`, its first 'It' named after `title`'s work): those that give the
     numbers the Metric tried to report, else its best number sentence; or its first
     limitation sentence(s)."""
     junk = ("over and over", "is cut short")  # a looping model's list, cut at its limit
-    wanted = {"metric": ("none of the headline numbers", "; say so beside it",
-                         "is not what the paper compares with", *junk),
+    wanted = {"metric": ("none of the headline numbers", "leaves out the paper's other",
+                         "; say so beside it", "is not what the paper compares with",
+                         "which the paper says of another result", *junk),
               "limitation": ("not what the paper states", *junk)}
     failing = {name: [m for m in rubric.failures.get(name, []) if any(f in m for f in found)]
                for name, found in wanted.items()}
     # a headline number that lost its qualifier or its baseline: the sentence that gives it;
-    # a Metric without headline numbers: the best number sentence
-    headline = not any(wanted["metric"][0] in m for m in failing["metric"])
+    # a Metric without headline numbers, or without the second result: the two sentences a
+    # Metric is written from
+    headline = not any(wanted["metric"][0] in m or wanted["metric"][1] in m
+                       for m in failing["metric"])
     given = numbers_in(summary.metric or "") if headline else []
     quoted = {name: stand_in(name, passages, given if name == "metric" else (), title)
               for name, messages in failing.items() if messages}

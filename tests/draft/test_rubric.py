@@ -130,6 +130,32 @@ def test_a_metric_gives_the_result_of_both_sentences_it_is_written_from() -> Non
     assert rubric.passed("metric")
 
 
+def test_a_number_put_with_another_results_name_is_caught() -> None:
+    bleu = ("Our model achieves 28.4 BLEU on the WMT 2014 English-to-German task.",
+            "On WMT 2014 English-to-French, our model establishes a BLEU score of 41.8.")
+    transformer = Passages(claims=bleu, headline=bleu)
+    swapped = "BLEU score on WMT 2014 English-to-German translation task: 41.8 BLEU."
+    rubric = check_rubric(Summary(keypoints=["Transformer", "Attention", "Translation"],
+                                  objective="The paper proposes the Transformer.",
+                                  method=["It relies on attention alone."], metric=swapped,
+                                  section="LLM"), transformer, "Attention Is All You Need",
+                          " ".join(bleu))
+    assert rubric.failures["metric"] == [
+        'metric: 41.8 is put with "English-to-German", which the paper says of another result']
+    from pipeline.draft.attribution import check_attribution
+    assert check_attribution("28.4 BLEU on English-to-German and 41.8 on English-to-French.",
+                             transformer) == []
+    # a name both sentences write, and one of another clause, are no swap
+    assert check_attribution("On WMT 2014 the model scores 28.4 BLEU, and English-to-French "
+                             "reaches 41.8.", transformer) == []
+    # the work's own name is every result's, though a sentence calls it 'it'
+    speed = Passages(results=("MoBA matches full attention at 75% sparsity.",
+                              "It is 6.5x faster at 1M tokens."))
+    assert check_attribution("MoBA is 6.5x faster.", speed) != []
+    assert check_attribution("MoBA is 6.5x faster.", speed, "MoBA: Mixture of Block "
+                                                            "Attention") == []
+
+
 def test_a_number_next_to_another_quantity_is_caught() -> None:
     rubric = Rubric()
     check_quantities("metric", "It has 671B total parameters and scores 88.5 on MMLU.", PAPER,

@@ -508,6 +508,23 @@ def test_a_metric_that_keeps_losing_a_qualifier_is_the_papers_sentence_for_its_n
         'as "ensemble"; say so beside it']
 
 
+def test_a_metric_that_swaps_two_results_is_the_papers_sentences(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    two = ("FAM improves accuracy on the LongBench tasks by 16.0% for the 24B model.",
+           "On the Needle tasks FAM improves accuracy by 12.5% for the 8B model.")
+    passages = dataclasses.replace(PASSAGES, claims=two, headline=two)
+    pages = (PAGES[0] + " " + " ".join(two), PAGES[1])
+    swapped = {"metric": "Accuracy on the Needle tasks improves by 16.0% for the 24B model, "
+                         "and by 12.5% for the 8B model."}
+    chat_api.default = by_field(metric=swapped)
+    draft = summarize(make_model(local=True), checked_request(passages=passages, pages=pages))
+    assert chat_api.calls == 6  # the five fields, then the metric once more
+    assert draft.summary.metric == " ".join(two)  # the sentences that give its numbers
+    assert draft.extras["checks"]["flags"][0].startswith(
+        "metric: the paper's own sentence, as the model's failed: metric: 16% is put with "
+        '"Needle", which the paper says of another result')
+
+
 def test_a_looping_metric_is_the_papers_sentence_for_its_numbers(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
     listed = "16.0% Accuracy Gain, Long-context Tasks, Feedback Memory, Working Memory, "
