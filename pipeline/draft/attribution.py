@@ -34,7 +34,7 @@ def _name(token: str, first: bool) -> bool:
 def _beside(tokens: list[str], at: int) -> list[str]:
     """The names in a number's clause: back to its start (at most _BEFORE tokens; none when
     another number comes first) and on to its end (at most _AFTER tokens)."""
-    names = []
+    names: list[str] = []
     for i in range(at - 1, max(at - _BEFORE, 0) - 1, -1):
         token = tokens[i]
         if token[0].isdigit() and not _YEAR.fullmatch(token):
