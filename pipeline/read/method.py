@@ -201,6 +201,7 @@ class _Part(NamedTuple):
     position: int  # the section's place in the body
     label: str
     sentences: list[str]
+    number: tuple[int, ...] = ()  # its heading's number ('2.1' -> (2, 1))
 
 
 def _label(heading: str) -> str:
@@ -239,6 +240,51 @@ def _excerpt(sentences: list[str]) -> str:
             break
         kept.append(sentence)
     return " ".join(kept)
+
+
+def _part_sentences(section: Section) -> list[str]:
+    """A section's sentences for a part's paragraph: those that read without their formulas
+    (`_readable`), and of a sentence that runs into formulas after a colon its words before
+    it ('The core of MLA is the low-rank joint compression for keys and values to reduce KV
+    cache: cKV t = WDKVht, ...' -> '... to reduce KV cache.'); without a 'In this section'."""
+    kept = []
+    for sentence in prose_sentences(section):
+        head = sentence.split(": ", 1)[0].rstrip().rstrip(":")
+        if _readable(sentence):
+            kept.append(sentence)
+        elif (": " in sentence or sentence.endswith(":")) and len(head.split()) >= 6 \
+                and _readable(head + ".") \
+                and head.split()[-1].casefold() not in _OPEN_END:
+            kept.append(head + ".")  # not '... a building block defined as.'
+    return [_LEAD.sub("", s) for s in kept]
+
+
+# the last word of a clause that goes on after its colon: '... defined as:', '... of the form:'
+_OPEN_END = frozenset("as of by to with the a an for in on at from is are be was were follows "
+                      "form following below defined given written computed where".split())
+
+
+_SHORT_PART = 3  # sentences of a part's own text below which its subsections' are added
+
+
+def _with_subsections(part: _Part, body: list[Section]) -> tuple[_Part, set[int]]:
+    """A subsection whose own text is short (under _SHORT_PART sentences: 'Multi-Head Latent
+    Attention' says only what MLA is before its subsections say how it works) with the
+    sentences of its subsections after it, not preliminaries or comparisons; and the places
+    in the body of the subsections it took in (no parts of their own then)."""
+    if len(part.sentences) >= _SHORT_PART or not part.number[1:]:
+        return part, set()
+    sentences, taken = list(part.sentences), set()
+    for position in range(part.position + 1, len(body)):
+        section = body[position]
+        number = numbering(section.heading)
+        if not number or number[:len(part.number)] != part.number or section.kind != "method":
+            break
+        label = _label(section.heading)
+        if not (_PRELIMINARY.search(label) or _NOT_A_PART.search(label)):
+            sentences += _part_sentences(section)
+            taken.add(position)
+    return part._replace(sentences=sentences), taken
 
 
 def _readable_method(body: list[Section]) -> dict[int, list[str]]:
@@ -298,7 +344,7 @@ def method_parts(body: list[Section], topic: str) -> tuple[tuple[str, str], ...]
         labels[number] = part_name(label)
         if _PRELIMINARY.search(label) or _NOT_A_PART.search(label):
             continue
-        sentences = [_LEAD.sub("", s) for s in readable[index]]
+        sentences = _part_sentences(section)
         share = sum(len(s.split()) for s in sentences) / max(len(section.text.split()), 1)
         # from its first sentence that says how the method works (not others' work before it),
         # or the one before that one when it speaks of the method ('Each layer has two
@@ -316,7 +362,10 @@ def method_parts(body: list[Section], topic: str) -> tuple[tuple[str, str], ...]
             # 'Basic Architecture' under 'DeepSeekMoE: ...' is DeepSeekMoE's, and scores so
             label, own = parent, score(parent)
         found.append(_Part(own + scores.get(number[:-1], 0) / 2, own, number[:-1], index,
-                           label, sentences[start:]))
+                           label, sentences[start:], number))
+    widened = [_with_subsections(part, body) for part in found]
+    taken = {position for _, positions in widened for position in positions}
+    found = [part for part, _ in widened if part.position not in taken]
     found.sort(key=lambda part: (-part.score, part.position))
     chosen: list[_Part] = []
     for part in [*found, *found]:  # the best of each subdivision first, then the rest

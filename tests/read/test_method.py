@@ -88,6 +88,24 @@ def test_a_long_section_stands_for_two_parts_only_when_it_is_the_only_part() -> 
     assert [name for name, _ in parts] == ["Crawler", "Selector"]
 
 
+def test_a_short_subsection_takes_in_its_subsections() -> None:
+    """'2.1 Multi-Head Latent Attention' says what MLA is in two sentences; '2.1.2 Low-Rank
+    Key-Value Joint Compression' says how it works, before its formulas."""
+    short = ("The Crawler is the agent that finds papers for a query. "
+             "It is trained with reinforcement learning on synthetic queries.")
+    inner = ("The core of the Crawler is a queue of papers to expand: q_t = W x_t + b, (3) "
+             "where x_t is the paper read at step t. "
+             "Formally, each expansion step is defined as: e_t = f(q_t). "
+             "Each paper in the queue is expanded by reading its reference list in full.")
+    parts = method_parts(body(("4 Method", ""), ("4.1 Crawler", short),
+                              ("4.1.1 Preliminaries", TRAINING), ("4.1.2 Queue", inner),
+                              ("4.2 Selector", SELECTOR)), TOPIC)
+    assert [name for name, _ in parts] == ["Crawler", "Selector"]  # 'Queue' is the Crawler's
+    assert parts[0][1] == (short + " The core of the Crawler is a queue of papers to expand. "
+                           "Each paper in the queue is expanded by reading its reference list "
+                           "in full.")  # not the preliminaries, nor '... defined as.'
+
+
 def test_a_section_counting_parameters_is_no_part() -> None:
     parts = method_parts(body(("4.1 Crawler", CRAWLER), ("4.2 Number of Parameters", TRAINING),
                               ("4.3 Selector", SELECTOR)), TOPIC)
