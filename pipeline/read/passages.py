@@ -68,6 +68,20 @@ _FINDS = re.compile(r"\b(?:we|our (?:results|experiments|analysis))\s+(?:\w+\s+)
                     r"(?:find|found|show|showed|demonstrate|prove|observe|identify|confirm"
                     r"|indicate|reveal)|\bresults (?:show|indicate|suggest|demonstrate)", re.I)
 
+# 'we demonstrate the effectiveness of the proposed approaches': a claim of success, which
+# says what the Objective says and finds nothing; 'we show how the dynamics of SGD is
+# captured by ...': what the authors do, the Method's
+_ONLY_WORKS = re.compile(r"\b(?:find|found|show|showed|demonstrate|prove|confirm|verify"
+                         r"|validate)d?s?\s+(?:the\s+)?(?:effectiveness|efficacy|superiority"
+                         r"|usefulness|advantages?|merits?|strengths?)\b"
+                         r"|\bshow(?:n|s|ed)? how\b", re.I)
+
+
+def _finding(sentence: str) -> bool:
+    """A sentence that states what the authors found ('We find that the final generalisation
+    error of the student increases with network size'), not only that their method works."""
+    return bool(_FINDS.search(sentence)) and not _ONLY_WORKS.search(sentence)
+
 
 def _body(extract: Extract) -> list[Section]:
     """The sections before the references and the appendix."""
@@ -133,8 +147,7 @@ def find_passages(extract: Extract, title: str = "", chars_per_token: float = 3.
         found = [line.split("] ", 1)[1] for line in lines if line.startswith("[results] ")]
         results = _top(_distinct(intro + found), MAX_RESULTS)
     findings = _pick((sentence for section in body if section.kind in ("abstract", "conclusion")
-                      for sentence in prose_sentences(section)), lambda s: bool(_FINDS.search(s)),
-                     MAX_FINDINGS)
+                      for sentence in prose_sentences(section)), _finding, MAX_FINDINGS)
     survey = bool(_SURVEY.search(title or extract.title)) or bool(
         re.search(r"\b(?:this|our) (?:survey|review|position paper)\b|\bin this (?:survey|review"
                   r"|position paper)\b", abstract, re.I))

@@ -59,6 +59,16 @@ def test_sentences_that_point_elsewhere_are_not_the_method() -> None:
         "The selector reads each paper found and keeps those that match the query.")
 
 
+def test_findings_are_what_the_authors_found_not_that_their_method_works() -> None:
+    found = find_passages(Extract(source="x", pages=("",), title="T", sections=(
+        Section("abstract", "Abstract", "We study widget counters. By extensive experiments, "
+                "we demonstrate the effectiveness of the proposed approaches. We show how the "
+                "counting dynamics is captured by two equations. We find that the error of "
+                "the counter grows with the number of widgets.", 1),)))
+    assert found.findings == ("We find that the error of the counter grows with the number of "
+                              "widgets.",)
+
+
 def test_without_headline_numbers_the_results_numbers_stand_in() -> None:
     found = find_passages(Extract(source="x", pages=("",), title="T", sections=(
         Section("abstract", "Abstract", "We study search agents.", 1),
