@@ -147,8 +147,8 @@ OTHER_SCRIPTS = "\u0590-\u08ff\u0900-\u0dff\u0e00-\u0eff\u1100-\u11ff"
 # The longest answer the local model's grammar lets through, per field: generous, so that a
 # sentence ends where the model ends it (a 1.5B model does not plan for a character limit; a
 # tight one cut its sentences mid-word). The output token caps in `passes` stop a loop.
-LOCAL_LIMITS = {"keypoint": 60, "objective": 450, "method": 260, "metric": 520, "results": 380,
-                "limitation": 320, "part": 260}
+LOCAL_LIMITS = {"keypoint": 60, "objective": 450, "method": 320, "metric": 520, "results": 380,
+                "limitation": 320, "part": 320}
 KEYPOINT_WORDS = 4  # the grammar's longest keypoint, in words (the editors': 1 to 4)
 
 

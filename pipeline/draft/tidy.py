@@ -52,8 +52,9 @@ def tidy_text(text: str, limit: int | None = None, *, clause: bool = False) -> s
     sentence of fewer than three words (what is left of a small model's stray output), whole
     sentences. `limit`: the local grammar's length limit, where a sentence was cut and given
     a full stop it does not have: it ends at its last whole sentence, with `clause` (a Method
-    bullet: one sentence) at its last comma past half its length, or loses that stop so that
-    the rubric sees it cut."""
+    bullet: one sentence) at its last comma past half its length (at the colon before it, when
+    the comma is in a list the colon opens), or loses that stop so that the rubric sees it
+    cut."""
     at_limit = limit is not None and len(text) >= limit - 2
     text = strip_citations(text.replace("`", ""))
     text = _LABEL.sub("", text, count=1)
@@ -67,10 +68,13 @@ def tidy_text(text: str, limit: int | None = None, *, clause: bool = False) -> s
     if at_limit or (limit is not None and cut_short(text)):
         end = max(text[:-1].rfind(". "), text[:-1].rfind("; "))
         comma = text[:-1].rfind(", ") if clause else -1  # a bullet loses its last clause
+        # a list cut after its first items: 'three components: supporting the reading ...'
+        # names one of three; the bullet ends where the list begins
+        colon = text.find(": ") if clause else -1
         if end >= (20 if at_limit else len(text) * 0.3):
             text = text[:end] + "."
         elif comma >= len(text) * 0.5:
-            text = text[:comma] + "."
+            text = text[:colon if len(text) * 0.3 <= colon < comma else comma] + "."
         elif at_limit:
             text = text.rstrip(".")
     return text

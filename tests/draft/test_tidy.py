@@ -135,6 +135,10 @@ def test_a_bullet_the_grammar_cut_loses_its_last_clause() -> None:
         "Applications of attention use self-attention layers in the encoder and decoder, which "
         "lets every position attend to every other.")
     assert tidy_text(bullet, len(bullet)) == bullet.rstrip(".")  # other fields: flagged as cut
+    listed = ("On design, the authors discuss three components: supporting the reading of "
+              "the source, assisting the synthesis of new ideas, and facilita")
+    assert tidy_text(listed, len(listed), clause=True) == (  # not one of three
+        "On design, the authors discuss three components.")
     early = "Attention, which lets every position attend to every other position of the input"
     assert tidy_text(early + ".", len(early) + 1, clause=True) == early  # no clause to lose
 
