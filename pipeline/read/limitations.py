@@ -53,8 +53,8 @@ _STILL_OPEN = re.compile(r"\b(?:still|remaining) open (?:problems?|issues?)\b"
 # 'However, as a corollary these results may also suggest that RAPT-based methods would not
 # ...': what the results suggest is the limitation; the words before it lean on the paragraph
 _SUGGEST = re.compile(r"^(?:[\w,]+ ){0,6}?(?:these|this|those|the) (?:\w+ )?(?:results?|findings?"
-                      r"|observations?)? ?(?:may |might |could |would )?(?:also )?(?:suggests?"
-                      r"|indicates?|implies|imply|means?) that ", re.I)
+                      r"|observations?)? ?(?P<hedge>may |might |could |would )?(?:also )?"
+                      r"(?:suggests?|indicates?|implies|imply|means?|shows?) that ", re.I)
 # 'But there are ...': a link to the sentence before, which the limitation is read without
 _LINK = re.compile(r"^(?:but|however|yet|still|nevertheless|nonetheless|in general"
                    r"|as a corol+ary)\b,?\s*", re.I)
@@ -65,8 +65,12 @@ _CONTEXT = 5  # sentences back where the words 'such ...' point to may be
 
 def _stated_alone(sentence: str) -> str:
     """A limitation sentence without the words that tie it to its paragraph: 'But there are
-    ...' -> 'There are ...'; 'These results may also suggest that RAPT-based methods would
-    not ...' -> 'RAPT-based methods would not ...'."""
+    ...' -> 'There are ...'; 'However, as a corollary these results may also suggest that
+    RAPT-based methods would not ...' -> 'The results may suggest that RAPT-based methods would
+    not ...' (the hedge kept; without one, 'These results show that X' -> 'X')."""
+    hedged = _SUGGEST.match(sentence)
+    if hedged and hedged["hedge"]:  # the paper's hedge stays: 'The results may suggest ...'
+        return f"The results {hedged['hedge']}suggest that {sentence[hedged.end():]}"
     kept = _SUGGEST.sub("", sentence, count=1)
     kept = _LINK.sub("", kept, count=1)
     return kept[:1].upper() + kept[1:]

@@ -110,6 +110,9 @@ def test_without_headline_numbers_the_results_numbers_stand_in() -> None:
      ("There are still open problems on such deep models.",)),
     ("experiments", "5 Analysis", "Similar examples help. However, as a corollary these "
      "results may also suggest that RAPT would not perform as well on distant data.",
+     ("The results may suggest that RAPT would not perform as well on distant data.",)),
+    ("experiments", "5 Analysis", "Similar examples help. These results show that RAPT would "
+     "not perform as well on distant data.",
      ("RAPT would not perform as well on distant data.",)),
     ("introduction", "1 Introduction", "Our lattice is simple. In general, one must keep in "
      "mind the limitations of the lattice as a model for real crystals.",
@@ -150,8 +153,9 @@ def test_the_corpus_papers_that_state_their_own_limitations() -> None:
         stated["2502.13189"])
     assert "limited proficiency in other languages" in " ".join(stated["2405.04434"])
     assert stated["2202.00535v1"] == (
-        "RAPT-based methods would not perform as well on a testing dataset where the examples "
-        "are semantically distant from anything in the training dataset.",
+        "The results may suggest that RAPT-based methods would not perform as well on a "
+        "testing dataset where the examples are semantically distant from anything in the "
+        "training dataset.",
         "This can be one limitation of the method.")
 
 
