@@ -244,11 +244,15 @@ def _excerpt(sentences: list[str]) -> str:
 
 def _part_sentences(section: Section) -> list[str]:
     """A section's sentences for a part's paragraph: those that read without their formulas
-    (`_readable`), and of a sentence that runs into formulas after a colon its words before
-    it ('The core of MLA is the low-rank joint compression for keys and values to reduce KV
-    cache: cKV t = WDKVht, ...' -> '... to reduce KV cache.'); without a 'In this section'."""
+    (`_readable`, without a pointer that opens it: 'As illustrated in Figure 1, '), and of a
+    sentence that runs into formulas after a colon its words before it ('The core of MLA is
+    the low-rank joint compression for keys and values to reduce KV cache: cKV t = WDKVht,
+    ...' -> '... to reduce KV cache.'); without a 'In this section'."""
     kept = []
     for sentence in prose_sentences(section):
+        shown = _SHOWN.match(sentence)
+        if shown:  # 'As illustrated in Figure 1, the PaSa system consists of two LLM agents'
+            sentence = sentence[shown.end():shown.end() + 1].upper() + sentence[shown.end() + 1:]
         head = sentence.split(": ", 1)[0].rstrip().rstrip(":")
         if _readable(sentence):
             kept.append(sentence)
@@ -259,6 +263,9 @@ def _part_sentences(section: Section) -> list[str]:
     return [_LEAD.sub("", s) for s in kept]
 
 
+# a pointer that opens a sentence, which reads on without it
+_SHOWN = re.compile(r"(?:as )?(?:shown|seen|illustrated|depicted|presented) in "
+                    r"(?:fig(?:ure)?s?\.?|tables?)\s*\d+[a-z]?,\s*", re.I)
 # the last word of a clause that goes on after its colon: '... defined as:', '... of the form:'
 _OPEN_END = frozenset("as of by to with the a an for in on at from is are be was were follows "
                       "form following below defined given written computed where".split())

@@ -155,7 +155,7 @@ def test_the_corpus_papers_methods_parts() -> None:
 
 
 def test_an_overview_is_a_part_and_a_quoted_question_is_not_prose() -> None:
-    overview = ("The system consists of two agents that work in turn. "
+    overview = ("As illustrated in Figure 1, the system consists of two agents that work in turn. "
                 "Is there any work that analyses the scaling law of multi-module models. "
                 "The first agent searches and the second agent judges each paper it finds.")
     long = " ".join(f"The Crawler step {n} reads the queue and expands paper number {n} further."
@@ -165,3 +165,5 @@ def test_an_overview_is_a_part_and_a_quoted_question_is_not_prose() -> None:
     # the overview, not a second part from the long section
     assert [name for name, _ in parts] == ["Overview", "Crawler", "Selector"]
     assert "Is there" not in parts[0][1]  # an example query the paper quotes
+    # without the pointer that opened it, which made it no readable sentence
+    assert parts[0][1].startswith("The system consists of two agents that work in turn.")
