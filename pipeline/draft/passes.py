@@ -226,13 +226,15 @@ class Talk:
                       schema_enforced=enforced).text
         return {"role": "system", "content": text}
 
-    def question(self, name: str, enforced: bool, part: tuple[str, str] | None = None
-                 ) -> Messages:
-        """The request for one field; for "part", the part's (name, paragraph)."""
+    def question(self, name: str, enforced: bool, part: tuple[str, str] | None = None,
+                 overview: bool = False) -> Messages:
+        """The request for one field; for "part", the part's (name, paragraph), `overview`
+        when the part is an overview of the whole method (asked for its components)."""
         focus = [third_person(strip_citations(part[1]))] if part else focus_for(
             name, self.passages)
         passages = self.passages
-        kind = "survey" if passages.survey else "derivation" if passages.derivation else "design"
+        kind = "survey" if passages.survey else "derivation" if passages.derivation else (
+            "overview" if overview else "design")
         ask = render("field.j2", self.model.root, field=name, survey=passages.survey,
                      focus=focus, part=part[0] if part else "", kind=kind,
                      tables=not gives_numbers(passages),
@@ -266,8 +268,12 @@ def ask_parts(model: ChatModel, talk: Talk, tally: Tally) -> list[str]:
             start = _led(start, lead)
             named = start[len(lead) + 1:-len(", the authors")]
 
-        def build(enforced: bool, part: tuple[str, str] = (named, text)) -> Messages:
-            return talk.question("part", enforced, part)  # named as its bullet opens
+        def build(enforced: bool, part: tuple[str, str] = (named, text),
+                  whole: bool = bool(OVERVIEW.fullmatch(name))) -> Messages:
+            # named as its bullet opens; an overview is asked what its components do (asked
+            # how PaSa works, the model made PaSa do its crawler's work: 'PaSa first crawls
+            # the user's query')
+            return talk.question("part", enforced, part, overview=whole)
 
         try:
             answer, _ = model.ask(build, FIELD_ANSWERS["part"], part_schema(
