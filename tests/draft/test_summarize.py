@@ -573,6 +573,28 @@ def test_a_method_with_parts_is_asked_a_bullet_per_part(
     assert "how does the basic architecture work?" in second
 
 
+def test_an_overview_part_is_asked_for_the_methods_components(
+        chat_api: FakeChat, make_model: ModelFactory) -> None:
+    """Asked how 'FAM' works from its overview, a small model made FAM do one component's work;
+    asked for its components, it names them and what each does."""
+    overview = (("Overview", "FAM has two components: a feedback loop and a working memory. "
+                             "The loop lets each block attend to the memory."), PARTS[0])
+    fields = by_field()
+    bullets = iter(["TransformerFAM consists of a feedback loop and a working memory.",
+                    "Feedback loop lets each block attend to the previous block."])
+    chat_api.default = lambda request: ({"part": next(bullets)} if asked_field(request) == "part"
+                                        else fields(request))
+    draft = summarize(make_model(local=True), checked_request(
+        passages=dataclasses.replace(PASSAGES, parts=overview)))
+    questions = [r["messages"][1]["content"] for r in chat_api.requests
+                 if asked_field(r) == "part"]
+    assert "Question: what are the components of TransformerFAM, and what does each do?" \
+        in questions[0]
+    assert "Question: how does Feedback loop work?" in questions[1]
+    assert draft.summary.method[0] == ("TransformerFAM consists of a feedback loop and a "
+                                       "working memory.")
+
+
 def test_a_derivations_and_a_surveys_sections_are_asked_as_such(
         chat_api: FakeChat, make_model: ModelFactory) -> None:
     """A theory paper's bullet opens 'For <section>, the authors' and asks what they work out;
