@@ -178,7 +178,8 @@ def _quoted(summary: Summary, rubric: Rubric, passages: Passages, title: str = "
 def _summary(values: dict[str, Any], request: SummaryRequest, *, local: bool) -> Summary:
     """The answers as an entry's fields, tidied, with the section from the request."""
     tidy: dict[str, Any] = {
-        name: tidy_text(value, LOCAL_LIMITS.get(name) if local else None)
+        name: tidy_text(value, LOCAL_LIMITS.get(name) if local else None,
+                        clause=name == "objective")  # one sentence, like a Method bullet
         if isinstance(value, str) else value for name, value in values.items()}
     if isinstance(tidy.get("method"), list):
         items = [tidy_text(item, LOCAL_LIMITS["method"] if local else None, clause=True)

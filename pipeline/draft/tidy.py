@@ -40,6 +40,10 @@ _COMMON = frozenset("the and for with that this from are was were has have its t
                     "authors they also paper".split())
 # A Method bullet saying again what the Objective says: this share of its words in the Objective.
 REPEAT_SHARE = 0.85
+# a bullet that states the paper's aim ('The authors present the Transformer, ...'); one that
+# says how a part works stays though an Objective that ran on into the method says it too
+_AIMS = re.compile(r"\b(?:aims?|propos|introduc|present|goals?\b|objective|address|seeks?\b"
+                   r"|sets? out)", re.I)
 # A Method bullet that reports a result or a plan, however the model put it ('the authors
 # achieve a new state of the art', 'can be trained faster than', 'plan to apply them').
 _NOT_METHOD = re.compile(r"(?<!\bto )\bachiev\w*|\bstate[ -]of[ -]the[ -]art\b|\boutperform"
@@ -52,7 +56,9 @@ def tidy_text(text: str, limit: int | None = None, *, clause: bool = False) -> s
     sentence of fewer than three words (what is left of a small model's stray output), whole
     sentences. `limit`: the local grammar's length limit, where a sentence was cut and given
     a full stop it does not have: it ends at its last whole sentence, with `clause` (a Method
-    bullet: one sentence) at its last comma past half its length (at the colon before it, when
+    bullet or the Objective: one sentence) at its last comma past 30% of its length ('... by
+    introducing Mixture of Block Attention (MoBA), a novel attention architecture that ...
+    to selectively route query to' -> '... (MoBA).'; at the colon before it, when
     the comma is in a list the colon opens), or loses that stop so that the rubric sees it
     cut."""
     at_limit = limit is not None and len(text) >= limit - 2
@@ -73,7 +79,7 @@ def tidy_text(text: str, limit: int | None = None, *, clause: bool = False) -> s
         colon = text.find(": ") if clause else -1
         if end >= (20 if at_limit else len(text) * 0.3):
             text = text[:end] + "."
-        elif comma >= len(text) * 0.5:
+        elif comma >= len(text) * 0.3:
             text = text[:colon if len(text) * 0.3 <= colon < comma else comma] + "."
         elif at_limit:
             text = text.rstrip(".")
@@ -136,20 +142,21 @@ def _heading(item: str, headings: Sequence[str]) -> bool:
 
 def method_items(items: list[str], title: str, objective: str = "",
                  headings: Sequence[str] = ()) -> list[str]:
-    """The Method bullets an editor keeps, in order, without a label before them: not a loop
-    ('in Chemistry in Chemistry in Chemistry'), not an echo of the question ('One bullet point
-    of the entry's Method ...'), not cut mid-sentence, not a result ('28.4 BLEU on WMT 2014',
-    'outperforms', 'trained faster than') or a plan, not the Objective again (REPEAT_SHARE of
-    its words), not leaning on text the entry lacks ('Such a procedure ...', '... mentioned
-    above'), not a repeat of another bullet (half its words again, for two bullets that open
-    alike: two on one part), the bare title or one of the paper's `headings`. Each rule only
+    """The Method bullets an editor keeps, in order, without a label before them: not a loop ('in
+    Chemistry in Chemistry in Chemistry'), not an echo of the question ('One bullet point of the
+    entry's Method ...'), not cut mid-sentence, not a result ('28.4 BLEU on WMT 2014',
+    'outperforms', 'trained faster than') or a plan, not the Objective again (an aim, with
+    REPEAT_SHARE of its words), not leaning on text the entry lacks ('Such a procedure ...', '...
+    mentioned above'), not a repeat of another bullet (half its words again, for two bullets that
+    open alike: two on one part), the bare title or one of the paper's `headings`. Each rule only
     drops while a bullet remains; given no bullet that passes, the bullets as they came."""
     kept = [plain_verb(_unlabel(item)) for item in items]
     goal = _words(objective)
     for strike in (loops, _ECHO.search, cut_short, reports_result, leans_on_context,
                    _NOT_METHOD.search,
                    lambda item: _heading(item, headings),
-                   lambda item: len(_words(item) & goal) >= REPEAT_SHARE * len(_words(item))):
+                   lambda item: bool(_AIMS.search(item))
+                   and len(_words(item) & goal) >= REPEAT_SHARE * len(_words(item))):
         remaining = [item for item in kept if not strike(item)]
         kept = remaining or kept
     distinct: list[str] = []

@@ -454,6 +454,13 @@ def test_a_sentence_the_grammar_cut_ends_whole_or_is_flagged(
     draft = summarize(make_model(local=True), checked_request())
     assert draft.extras["checks"]["rubric"]["objective"][0].startswith(
         "objective: a sentence is cut short")
+    # one sentence cut in its last clause ends at the comma before it
+    first = ("The paper lets Transformers attend to their own latent representations over "
+             "indefinitely long inputs without adding any new weights to the pretrained model")
+    clauses = (first + ", with a feedback loop" + " over blocks" * 60)[:limit - 1] + "."
+    chat_api.default = by_field(objective={"objective": clauses})
+    draft = summarize(make_model(local=True), checked_request())
+    assert draft.summary.objective == first + "."
 
 
 def test_a_method_bullet_cut_mid_sentence_is_dropped_while_others_remain(

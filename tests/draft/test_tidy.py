@@ -28,6 +28,18 @@ def test_method_bullets_an_editor_strikes_are_dropped() -> None:
         mechanism, "Multi-head attention runs several scaled dot-product attentions in parallel."]
 
 
+def test_a_bullet_on_how_a_part_works_stays_beside_an_objective_that_says_it_too() -> None:
+    # an Objective that ran on into the method ('... by partitioning the context into blocks')
+    objective = ("The paper aims to make attention efficient by partitioning the context "
+                 "into blocks and routing each query to the most relevant blocks.")
+    items = ["Attention is made efficient by partitioning the context into blocks and routing "
+             "each query to the most relevant blocks.",
+             "The gate scores each block against the query."]
+    assert method_items(items, TITLE, objective) == items
+    aim = "The authors aim to make attention efficient by partitioning the context into blocks."
+    assert method_items([aim, *items], TITLE, objective) == items  # the Objective again
+
+
 def test_method_bullets_that_are_only_headings_are_dropped() -> None:
     headings = ("Ordered Phase", "Disordered phase", "Self-consistent action")
     items = ["Ordered phase.", "Disordered phase; Self-consistent action.",
@@ -139,6 +151,12 @@ def test_a_bullet_the_grammar_cut_loses_its_last_clause() -> None:
               "the source, assisting the synthesis of new ideas, and facilita")
     assert tidy_text(listed, len(listed), clause=True) == (  # not one of three
         "On design, the authors discuss three components.")
+    objective = ("The paper aims to make long contexts cheap by introducing Mixture of Block "
+                 "Attention (MoBA), a novel attention architecture inspired by the principles of "
+                 "Mixture of Experts that routes each query to the most relevant blocks of the")
+    assert tidy_text(objective, len(objective), clause=True) == (  # a third of the way in
+        "The paper aims to make long contexts cheap by introducing Mixture of Block Attention "
+        "(MoBA).")
     early = "Attention, which lets every position attend to every other position of the input"
     assert tidy_text(early + ".", len(early) + 1, clause=True) == early  # no clause to lose
 
