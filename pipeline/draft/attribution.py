@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from ..models import Passages
+from ..read.sentences import split_sentences
 from .checks import numbers_in
 
 # a number with its unit ('41.8', '37.78%', '5.76x', '236B'), a word ('English-to-German',
@@ -20,7 +21,7 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:\s?(?:%|x|×|[KMBT]\b))?|[^\W\d_][\w@.+'
                     r"|[,;:.]")
 _YEAR = re.compile(r"(?:19|20)\d\d")  # 'WMT 2014': part of a name, not a result
 _BEFORE = 8  # tokens before a number that may say what it measures
-_AFTER = 4  # and after it, up to the end of its clause
+_AFTER = 6  # and after it, up to the end of its clause
 # where a number's clause ends on either side ('28.4 on English-to-German and 41.8 on ...');
 # a colon joins a name to its number ('English-to-German: 28.4') and ends only what follows
 _CLAUSE_END = frozenset({",", ";", ".", "and", "while", "whereas", "but"})
@@ -46,7 +47,8 @@ def _beside(tokens: list[str], at: int) -> list[str]:
         if _name(token, i == 0 or tokens[i - 1] == "."):
             names.append(token)
     for token in tokens[at + 1:at + 1 + _AFTER]:
-        if token[0].isdigit() or token.casefold() in _CLAUSE_END or token == ":":
+        if token[0].isdigit() and not _YEAR.fullmatch(token) \
+                or token.casefold() in _CLAUSE_END or token == ":":
             break
         if _name(token, False):
             names.append(token)
@@ -54,31 +56,51 @@ def _beside(tokens: list[str], at: int) -> list[str]:
 
 
 def check_attribution(text: str | None, passages: Passages, title: str = "") -> list[str]:
-    """The numbers a Metric (`text`) puts beside another result's name: each number of the
-    text that the paper's result sentences (`Passages.claims`, `headline` and `results`)
-    give, with a name in its clause (`_beside`) that those sentences write only where the
-    number is not; the names in the `title` (the work's own: 'MoBA', which a sentence may
-    call 'it') are everyone's. Returns one message per misplaced number ('41.8 is put with
-    "English-to-German", which the paper says of another result'), [] when none is, or when
-    the text is empty."""
+    """The numbers a Metric (`text`) puts beside another result's name: each number of the text that
+    the paper's result sentences (`Passages.claims`, `headline` and `results`) give, with a name in
+    its clause (`_beside`) that those sentences write only where the number is not, and none they
+    write only where it is; the names in the `title` or in the abstract's sentences without numbers
+    (the work's own: 'MoBA', 'the Transformer', which a sentence may call 'it' or 'our model') are
+    everyone's, and a sentence that pairs its numbers with names 'respectively' is not read. A year
+    ('WMT 2014') is no result. Returns one message per misplaced number ('41.8 is put with
+    "English-to-German", which the paper says of another result'), [] when none is, or when the
+    text is empty."""
     if not text:
         return []
     sources = list(dict.fromkeys((*passages.claims, *passages.headline, *passages.results)))
-    tokens = _TOKEN.findall(text)
+    # the names the abstract writes without a number are the work's ('the Transformer'), not
+    # one result's
+    general = " ".join(s for s in split_sentences(passages.abstract) if not numbers_in(s))
+    everyone = f"{title} {general}".casefold()
+    problems: dict[str, str] = {}
+    for sentence in split_sentences(text):
+        if not _RESPECTIVELY.search(sentence):  # '28.4 and 41.8 on A and B respectively'
+            problems.update(_misplaced(_TOKEN.findall(sentence), sources, everyone, problems))
+    return list(problems.values())
+
+
+_RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
+
+
+def _misplaced(tokens: list[str], sources: list[str], everyone: str, found: dict[str, str]
+               ) -> dict[str, str]:
+    """The numbers of one sentence's `tokens` put with a name of another result (not one of
+    `everyone`'s), by number, with their message."""
     problems: dict[str, str] = {}
     for at, token in enumerate(tokens):
-        number = numbers_in(token) if token[0].isdigit() else []
-        if not number or number[0] in problems:
+        number = numbers_in(token) if token[0].isdigit() and not _YEAR.fullmatch(token) else []
+        if not number or number[0] in found or number[0] in problems:
             continue
         giving = [s.casefold() for s in sources if number[0] in numbers_in(s)]
         if not giving:
             continue
         others = [s.casefold() for s in sources if number[0] not in numbers_in(s)]
-        for name in _beside(tokens, at):
-            folded = name.casefold()
-            if folded not in title.casefold() and any(folded in s for s in others) \
-                    and not any(folded in s for s in giving):
-                problems[number[0]] = (f'{number[0]} is put with "{name}", which the paper says '
-                                       "of another result")
-                break
-    return list(problems.values())
+        names = [n for n in _beside(tokens, at) if n.casefold() not in everyone]
+        own = [n for n in names if any(n.casefold() in s for s in giving)
+               and not any(n.casefold() in s for s in others)]
+        swapped = [n for n in names if any(n.casefold() in s for s in others)
+                   and not any(n.casefold() in s for s in giving)]
+        if swapped and not own:  # with a name of its own result beside it, more context only
+            problems[number[0]] = (f'{number[0]} is put with "{swapped[0]}", which the paper '
+                                   "says of another result")
+    return problems

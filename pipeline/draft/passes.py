@@ -94,7 +94,7 @@ def opening(name: str, known: str = "", title: str = "") -> str:
     gets 'The' ('Basic Architecture' -> 'The basic architecture'), an overview the name the
     `title` gives the work ('PaSa: ...' -> 'PaSa') or 'The method'; a heading that defines an
     abbreviation the abbreviation ('Novelty Conditioned RAPT (NC-RAPT)' -> 'NC-RAPT')."""
-    defined = re.fullmatch(r".+\s\(([A-Z][\w-]*)\)", name)
+    defined = re.fullmatch(r".+\s\(([A-Z][\w-]*[A-Z][\w-]*)\)", name)  # not '(Ours)', '(I)'
     if defined:
         return defined[1]
     if OVERVIEW.fullmatch(name):  # of the whole method: its name

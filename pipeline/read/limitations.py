@@ -52,12 +52,12 @@ _STILL_OPEN = re.compile(r"\b(?:still|remaining) open (?:problems?|issues?)\b"
 
 # 'However, as a corollary these results may also suggest that RAPT-based methods would not
 # ...': what the results suggest is the limitation; the words before it lean on the paragraph
-_SUGGEST = re.compile(r"^(?:[\w,]+ ){0,6}?(?:these|this|those|the) (?:\w+ )?(?:results?|findings?"
-                      r"|observations?)? ?(?P<hedge>may |might |could |would )?(?:also )?"
-                      r"(?:suggests?|indicates?|implies|imply|means?|shows?) that ", re.I)
 # 'But there are ...': a link to the sentence before, which the limitation is read without
-_LINK = re.compile(r"^(?:but|however|yet|still|nevertheless|nonetheless|in general"
-                   r"|as a corol+ary)\b,?\s*", re.I)
+_LINKS = r"(?:but|however|yet|still|nevertheless|nonetheless|in general|as a co[lr]+o[lr]+ary)"
+_LINK = re.compile(rf"^{_LINKS}\b,?\s*", re.I)
+_SUGGEST = re.compile(rf"^(?:{_LINKS}\b,?\s+)*(?:(?:these|those|the) (?:\w+ )?(?:results?"
+                      r"|findings?|observations?)|this|that) (?P<hedge>may |might |could |would )?"
+                      r"(?:also )?(?:suggests?|indicates?|implies|imply|means?|shows?) that ", re.I)
 # 'such aggressively deep models': the sentence that says which models it means comes along
 _SUCH = re.compile(r"\b(?:such|these|those) (?:an? )?([a-z][a-z-]{3,})", re.I)
 _CONTEXT = 5  # sentences back where the words 'such ...' point to may be
@@ -84,7 +84,8 @@ def _antecedent(sentences: list[str], i: int) -> str | None:
     match = _SUCH.search(sentences[i])
     if not match:
         return None
-    word = re.compile(rf"\b{re.escape(match[1].rstrip('s'))}", re.I)
+    said = match[1][:-1] if match[1].endswith("s") and not match[1].endswith("ss") else match[1]
+    word = re.compile(rf"\b{re.escape(said)}", re.I)  # 'models' -> 'model'; 'loss' stays
     for before in reversed(sentences[max(i - _CONTEXT, 0):i]):
         if word.search(before) and not _SUCH.search(before) \
                 and not re.match(r"(?:it|its|they|their|this|that)\b", before, re.I):

@@ -71,8 +71,9 @@ _FINDS = re.compile(r"\b(?:we|our (?:results|experiments|analysis))\s+(?:\w+\s+)
 # 'we demonstrate the effectiveness of the proposed approaches': a claim of success, which
 # says what the Objective says and finds nothing; 'we show how the dynamics of SGD is
 # captured by ...': what the authors do, the Method's
-_ONLY_WORKS = re.compile(r"\b(?:find|found|show|showed|demonstrate|prove|confirm|verify"
-                         r"|validate)d?s?\s+(?:the\s+)?(?:effectiveness|efficacy|superiority"
+_ONLY_WORKS = re.compile(r"\b(?:finds?|found|show[sn]?|showed|demonstrate[sd]?|prove[sdn]?"
+                         r"|confirm(?:s|ed)?|verif(?:y|ies|ied)|validate[sd]?)\s+(?:the\s+)?"
+                         r"(?:effectiveness|efficacy|superiority"
                          r"|usefulness|advantages?|merits?|strengths?)\b"
                          r"|\bshow(?:n|s|ed)? how\b", re.I)
 

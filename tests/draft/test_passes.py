@@ -94,6 +94,7 @@ def test_a_bullet_on_a_part_opens_with_its_name() -> None:
     assert opening("Overview", title="Attention Is All You Need") == "The method"
     # a heading that defines an abbreviation: the name the paper then uses
     assert opening("Novelty Conditioned RAPT (NC-RAPT)") == "NC-RAPT"
+    assert opening("Sparse Attention (Ours)") == "Sparse attention (ours)"  # no abbreviation
 
 
 def test_the_grammar_of_a_part_holds_its_opening_and_one_sentence() -> None:

@@ -154,6 +154,18 @@ def test_a_number_put_with_another_results_name_is_caught() -> None:
     assert check_attribution("MoBA is 6.5x faster.", speed) != []
     assert check_attribution("MoBA is 6.5x faster.", speed, "MoBA: Mixture of Block "
                                                             "Attention") == []
+    # nor a name the abstract gives the work, a year, a name of the number's own result beside
+    # the other's, or numbers paired with names 'respectively'
+    ours = ("The Transformer achieves 28.4 BLEU on WMT 2014 English-to-German.",
+            "On English-to-French, our model reaches 41.8 BLEU.")
+    paper = Passages(claims=ours, headline=ours, abstract="We propose the Transformer. " +
+                     " ".join(ours))
+    assert check_attribution("The Transformer reaches 41.8 BLEU on WMT 2014 English-to-French.",
+                             paper) == []
+    assert check_attribution("It achieves 28.4 and 41.8 BLEU on English-to-German and "
+                             "English-to-French respectively.", paper) == []
+    assert check_attribution("English-to-German: 41.8 BLEU.", paper) == [
+        '41.8 is put with "English-to-German", which the paper says of another result']
 
 
 def test_a_number_next_to_another_quantity_is_caught() -> None:

@@ -63,7 +63,8 @@ def test_findings_are_what_the_authors_found_not_that_their_method_works() -> No
     found = find_passages(Extract(source="x", pages=("",), title="T", sections=(
         Section("abstract", "Abstract", "We study widget counters. By extensive experiments, "
                 "we demonstrate the effectiveness of the proposed approaches. We show how the "
-                "counting dynamics is captured by two equations. We find that the error of "
+                "counting dynamics is captured by two equations. We verified the usefulness "
+                "of the counter. We find that the error of "
                 "the counter grows with the number of widgets.", 1),)))
     assert found.findings == ("We find that the error of the counter grows with the number of "
                               "widgets.",)
@@ -111,6 +112,13 @@ def test_without_headline_numbers_the_results_numbers_stand_in() -> None:
     ("experiments", "5 Analysis", "Similar examples help. However, as a corollary these "
      "results may also suggest that RAPT would not perform as well on distant data.",
      ("The results may suggest that RAPT would not perform as well on distant data.",)),
+    # a limitation's own words are never cut as if they were a link ('this shows that')
+    ("conclusion", "6 Conclusion", "Our model cannot use images, and this shows that text alone "
+     "is enough.", ("Our model cannot use images, and this shows that text alone is enough.",)),
+    # 'such loss landscapes' points to a sentence on losses, not to one on 'low-rank' layers
+    ("experiments", "5 Analysis", "We train with a sharp loss. The low-rank layers save memory. "
+     "Our method is not able to handle such loss landscapes.",
+     ("We train with a sharp loss.", "Our method is not able to handle such loss landscapes.")),
     ("experiments", "5 Analysis", "Similar examples help. These results show that RAPT would "
      "not perform as well on distant data.",
      ("RAPT would not perform as well on distant data.",)),
