@@ -107,7 +107,12 @@ def test_an_endpoint_that_goes_down_mid_run_stops_it_with_4_and_keeps_the_drafts
     def then_down(request: dict[str, Any]) -> Any:
         nonlocal answered
         answered += 1
-        return answer(request) if answered <= 3 else unavailable(retry_after=0)
+        if answered <= 3:
+            return answer(request)
+        # an outage drops the connection with its 503: a client that reused it would meet a
+        # closed socket and send the request a third time, on its own
+        down = unavailable(retry_after=0)
+        return replace(down, headers={**down.headers, "Connection": "close"})
 
     chat_api.default = then_down  # the preflight and two papers, then 503 for good
     result = CliRunner().invoke(cli, ["weekly", "--week", "2024-W15", "--limit", "6",
