@@ -67,7 +67,9 @@ def check_attribution(text: str | None, passages: Passages, title: str = "") -> 
     text is empty."""
     if not text:
         return []
-    sources = list(dict.fromkeys((*passages.claims, *passages.headline, *passages.results)))
+    # each result sentence, as the names are matched, with the numbers it gives
+    sources = [(s.casefold(), set(numbers_in(s))) for s in dict.fromkeys(
+        (*passages.claims, *passages.headline, *passages.results))]
     # the names the abstract writes without a number are the work's ('the Transformer'), not
     # one result's
     general = " ".join(s for s in split_sentences(passages.abstract) if not numbers_in(s))
@@ -75,26 +77,26 @@ def check_attribution(text: str | None, passages: Passages, title: str = "") -> 
     problems: dict[str, str] = {}
     for sentence in split_sentences(text):
         if not _RESPECTIVELY.search(sentence):  # '28.4 and 41.8 on A and B respectively'
-            problems.update(_misplaced(_TOKEN.findall(sentence), sources, everyone, problems))
+            _misplaced(_TOKEN.findall(sentence), sources, everyone, problems)
     return list(problems.values())
 
 
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 
 
-def _misplaced(tokens: list[str], sources: list[str], everyone: str, found: dict[str, str]
-               ) -> dict[str, str]:
-    """The numbers of one sentence's `tokens` put with a name of another result (not one of
-    `everyone`'s), by number, with their message."""
-    problems: dict[str, str] = {}
+def _misplaced(tokens: list[str], sources: list[tuple[str, set[str]]], everyone: str,
+               problems: dict[str, str]) -> None:
+    """Adds to `problems` (by number, its message) the numbers of one sentence's `tokens` put
+    with a name of another result (not one of `everyone`'s); `sources` are the result
+    sentences, casefolded, with their numbers."""
     for at, token in enumerate(tokens):
         number = numbers_in(token) if token[0].isdigit() and not _YEAR.fullmatch(token) else []
-        if not number or number[0] in found or number[0] in problems:
+        if not number or number[0] in problems:
             continue
-        giving = [s.casefold() for s in sources if number[0] in numbers_in(s)]
+        giving = [s for s, numbers in sources if number[0] in numbers]
         if not giving:
             continue
-        others = [s.casefold() for s in sources if number[0] not in numbers_in(s)]
+        others = [s for s, numbers in sources if number[0] not in numbers]
         names = [n for n in _beside(tokens, at) if n.casefold() not in everyone]
         own = [n for n in names if any(n.casefold() in s for s in giving)
                and not any(n.casefold() in s for s in others)]
@@ -103,4 +105,3 @@ def _misplaced(tokens: list[str], sources: list[str], everyone: str, found: dict
         if swapped and not own:  # with a name of its own result beside it, more context only
             problems[number[0]] = (f'{number[0]} is put with "{swapped[0]}", which the paper '
                                    "says of another result")
-    return problems

@@ -39,13 +39,13 @@ _POINTER = re.compile(r"^(?:this|these|that|those|such|it)\b.*\b(?:limitations?|
 # 'MoBA sometimes results in suboptimal performance during SFT': its own method doing worse
 _WORSE = r"(?:\w+ ){0,3}?(?:results? in |leads? to |yields? |gives? |shows? |has |have )?" \
          r"(?:suboptimal|sub-optimal|worse|poorer|inferior|degraded)\b"
-# 'But there are still open problems on such aggressively deep models.' (not 'this hypothesis
-# is still an open question': a question is not a shortcoming)
 # 'one must always keep in mind the limitations of the Bethe lattice as a model for physical
 # lattices': the authors' own caution on what their model stands for
 _CAUTION = re.compile(r"\b(?:keep|bear) in mind (?:the )?(?:\w+ )?limitations?\b"
                       r"|\bexercise caution\b|\b(?:be|is|are) (?:used|interpreted|read|taken) "
                       r"with caution\b", re.I)
+# 'But there are still open problems on such aggressively deep models.' (not 'this hypothesis
+# is still an open question': a question is not a shortcoming)
 _STILL_OPEN = re.compile(r"\b(?:still|remaining) open (?:problems?|issues?)\b"
                          r"|\bopen (?:problems?|issues?) remain", re.I)
 
@@ -68,10 +68,10 @@ def _stated_alone(sentence: str) -> str:
     ...' -> 'There are ...'; 'However, as a corollary these results may also suggest that
     RAPT-based methods would not ...' -> 'The results may suggest that RAPT-based methods would
     not ...' (the hedge kept; without one, 'These results show that X' -> 'X')."""
-    hedged = _SUGGEST.match(sentence)
-    if hedged and hedged["hedge"]:  # the paper's hedge stays: 'The results may suggest ...'
-        return f"The results {hedged['hedge']}suggest that {sentence[hedged.end():]}"
-    kept = _SUGGEST.sub("", sentence, count=1)
+    suggested = _SUGGEST.match(sentence)
+    kept = sentence[suggested.end():] if suggested else sentence
+    if suggested and suggested["hedge"]:  # the paper's hedge stays: 'The results may ...'
+        return f"The results {suggested['hedge']}suggest that {kept}"
     kept = _LINK.sub("", kept, count=1)
     return kept[:1].upper() + kept[1:]
 
